@@ -1,0 +1,189 @@
+//! The Business Health Dashboard server: the REST API under `/api/v1`, operations endpoints,
+//! OpenAPI and interactive docs, and the embedded dashboard, in one axum application.
+//!
+//! [`run`] serves on a listener the caller opened (port 0 in tests) until `shutdown`
+//! completes, then drains in-flight requests. Domain modules (`auth`, `orgs`, `apikeys`,
+//! `audit`) each own their router; [`app`] merges them and adds the cross-cutting layers.
+//! Nothing here may query tenant data without an `OrgId` taken from the authenticated caller.
+
+pub mod apikeys;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod json;
+pub mod openapi;
+pub mod ops;
+pub mod orgs;
+pub mod ratelimit;
+pub mod state;
+pub mod web;
+
+use crate::error::{ApiError, REQUEST_ID};
+use crate::state::{App, AppState};
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use bhd_store::Store;
+use clock::{Clock, SystemClock};
+use config::Config;
+use ratelimit::{LocalRateLimiter, RateLimiter};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Builds the shared state: resolves the secret key, sets up the rate limiter and metrics.
+pub fn state(
+    config: Config,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<AppState> {
+    let secret = config.resolve_secret_key()?;
+    let tokens = auth::tokens::TokenKeys::new(secret.expose(), config.access_token_ttl_secs);
+    let limiter: Option<Arc<dyn RateLimiter>> = NonZeroU32::new(config.rate_limit).map(|n| {
+        let local = Arc::new(LocalRateLimiter::new(n));
+        let weak = Arc::downgrade(&local);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                let Some(l) = weak.upgrade() else { break };
+                l.forget_idle();
+            }
+        });
+        local as Arc<dyn RateLimiter>
+    });
+    auth::password::warm_up();
+    Ok(Arc::new(App {
+        store,
+        clock,
+        tokens,
+        config,
+        limiter,
+        metrics: ops::prometheus()?,
+    }))
+}
+
+/// The whole application: API, docs, operations and dashboard, with every layer.
+pub fn app(state: AppState) -> Router {
+    let (api, openapi) = OpenApiRouter::with_openapi(openapi::base())
+        .merge(auth::router())
+        .merge(orgs::router())
+        .merge(apikeys::router())
+        .merge(audit::router())
+        .split_for_parts();
+    let api = api
+        .route(
+            "/api/v1/{*rest}",
+            axum::routing::any(|| async { ApiError::NotFound }),
+        )
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::extract::authenticate,
+        ))
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes));
+    Router::new()
+        .merge(api)
+        .merge(SwaggerUi::new("/docs").url("/api/v1/openapi.json", openapi))
+        .merge(ops::router())
+        .fallback(web::serve)
+        .with_state(state)
+        .layer(CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| {
+            ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+        }))
+        .layer(middleware::from_fn(ops::track))
+        .layer(middleware::from_fn(request_context))
+        .layer(CompressionLayer::new())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let route = req
+                    .extensions()
+                    .get::<axum::extract::MatchedPath>()
+                    .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
+                let id = req.headers().get(&REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!("http_request", method = %req.method(), route = %route, request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+        .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
+}
+
+/// Makes the request id available to error rendering for the rest of the request.
+async fn request_context(req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(&REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let mut res = REQUEST_ID.scope(id.clone(), next.run(req)).await;
+    if !res.headers().contains_key(&REQUEST_ID_HEADER) {
+        if let Ok(v) = HeaderValue::from_str(&id) {
+            res.headers_mut().insert(REQUEST_ID_HEADER, v);
+        }
+    }
+    res
+}
+
+/// Opens the configured database (migrating it) and serves until `shutdown` completes.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store = bhd_store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("opening database {}", redact_url(&config.database_url)))?;
+    serve(
+        listener,
+        state(config, store, Arc::new(SystemClock))?,
+        shutdown,
+    )
+    .await
+}
+
+/// Serves an already-built state (tests inject their store and clock this way).
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = app(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("serving HTTP")
+}
+
+/// A database URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,182 @@
+//! Plain data the store reads and writes.
+
+use bhd_domain::{
+    ApiKeyId, Currency, Email, Industry, InvitationId, OrgId, OrgName, Plan, Role, Scope, TimeZone,
+    UserId,
+};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// A person who can sign in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user with the Argon2 hash of their password.
+#[derive(Debug, Clone)]
+pub struct UserCredentials {
+    pub user: User,
+    pub password_hash: String,
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: Email,
+    pub name: String,
+    pub password_hash: String,
+    pub now: DateTime<Utc>,
+}
+
+/// A tenant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Organization {
+    pub id: OrgId,
+    pub name: String,
+    pub slug: String,
+    pub plan: Plan,
+    pub industry: Industry,
+    pub currency: String,
+    pub timezone: String,
+    pub fiscal_year_start_month: i32,
+    pub settings: Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An organization to create. The store derives a unique slug from the name.
+#[derive(Debug, Clone)]
+pub struct NewOrganization {
+    pub name: OrgName,
+    pub industry: Industry,
+    pub currency: Currency,
+    pub timezone: TimeZone,
+    pub now: DateTime<Utc>,
+}
+
+/// A partial update of an organization; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct OrgPatch {
+    pub name: Option<OrgName>,
+    pub industry: Option<Industry>,
+    pub currency: Option<Currency>,
+    pub timezone: Option<TimeZone>,
+    pub fiscal_year_start_month: Option<u8>,
+    pub settings: Option<Value>,
+}
+
+/// A user's membership of an organization.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub user_id: UserId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub joined_at: DateTime<Utc>,
+}
+
+/// An invitation for an address that has no account yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub email: String,
+    pub role: Role,
+    pub invited_by: UserId,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An invitation to create.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub email: Email,
+    pub role: Role,
+    pub invited_by: UserId,
+    pub now: DateTime<Utc>,
+}
+
+/// An API key as stored: never the key itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiKey {
+    pub id: ApiKeyId,
+    pub org_id: OrgId,
+    pub name: String,
+    /// The first characters of the key, so people can tell keys apart.
+    pub prefix: String,
+    pub scopes: Vec<Scope>,
+    pub created_by: Option<UserId>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// An API key to store.
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    pub name: String,
+    pub prefix: String,
+    pub key_hash: String,
+    pub scopes: Vec<Scope>,
+    pub created_by: Option<UserId>,
+    pub now: DateTime<Utc>,
+}
+
+/// A refresh token to store (its hash only).
+#[derive(Debug, Clone)]
+pub struct NewRefreshToken {
+    pub token_hash: String,
+    pub user_id: UserId,
+    pub org_id: OrgId,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What happened when a refresh token was presented.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rotation {
+    /// The token was live; it is now spent and the new one is issued in its family.
+    Rotated {
+        user_id: UserId,
+        org_id: OrgId,
+        family_id: Uuid,
+    },
+    /// The token had already been spent or revoked: the family is now revoked.
+    Reused {
+        user_id: UserId,
+        org_id: OrgId,
+        family_id: Uuid,
+    },
+    /// Expired, or never issued.
+    Invalid,
+}
+
+/// A security event to record.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    /// None only for events that belong to no tenant (a failed sign-in for an unknown email):
+    /// those are for operators and no tenant can read them.
+    pub org_id: Option<OrgId>,
+    pub actor_user_id: Option<UserId>,
+    pub actor_api_key_id: Option<ApiKeyId>,
+    pub action: String,
+    pub target: Option<String>,
+    pub ip: Option<String>,
+    pub detail: Value,
+    pub at: DateTime<Utc>,
+}
+
+/// A recorded security event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub id: Uuid,
+    pub actor_user_id: Option<UserId>,
+    pub actor_api_key_id: Option<ApiKeyId>,
+    pub action: String,
+    pub target: Option<String>,
+    pub ip: Option<String>,
+    pub detail: Value,
+    pub at: DateTime<Utc>,
+}

@@ -1,0 +1,86 @@
+//! The embedded engine: one SQLite file in WAL mode.
+//!
+//! Writes go through a pool of exactly one connection, so write transactions queue in the
+//! process instead of failing with SQLITE_BUSY, and a read-check-write (the last-owner rule)
+//! cannot interleave with another. Reads use a separate read-only pool and never block writes.
+//! `synchronous = FULL`: a write is acknowledged only once it is on disk.
+
+use crate::{Ctx, Engine, Result};
+use bhd_domain::OrgId;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub(crate) type Db = sqlx::Sqlite;
+pub(crate) type Tx = sqlx::Transaction<'static, Db>;
+pub(crate) type This = SqliteStore;
+pub(crate) const ENGINE: Engine = Engine::Sqlite;
+
+/// The SQLite implementation of [`crate::Store`].
+#[derive(Clone)]
+pub struct SqliteStore {
+    read: SqlitePool,
+    write: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file a `sqlite://` URL names and migrates it.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let opts = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        if let Some(dir) = opts
+            .get_filename()
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).map_err(|e| sqlx::Error::Io(e))?;
+        }
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts.read_only(true))
+            .await?;
+        Ok(Self { read, write })
+    }
+
+    /// The write pool, for engine-specific tools such as benchmarks.
+    pub fn write_pool(&self) -> &SqlitePool {
+        &self.write
+    }
+
+    pub(crate) async fn read_tx(&self, _ctx: Ctx<'_>) -> Result<Tx> {
+        Ok(self.read.begin().await?)
+    }
+
+    pub(crate) async fn write_tx(&self, _ctx: Ctx<'_>) -> Result<Tx> {
+        Ok(self.write.begin().await?)
+    }
+
+    pub(crate) async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+}
+
+/// SQLite has no row-level security: the organization filter in every query is the boundary.
+pub(crate) async fn set_org(_tx: &mut Tx, _org: OrgId) -> Result<()> {
+    Ok(())
+}
+
+/// The single writer connection already serialises write transactions.
+pub(crate) async fn lock_org(_tx: &mut Tx, _org: OrgId) -> Result<()> {
+    Ok(())
+}
+
+#[path = "common.rs"]
+mod common;

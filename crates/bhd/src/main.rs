@@ -1,0 +1,245 @@
+//! `bhd`: the one binary. Parses the command line and calls into the server and store crates;
+//! no logic of its own beyond printing.
+
+use anyhow::{Context, bail};
+use bhd_domain::{Email, OrgName, Password, PersonName, Scope, Slug};
+use bhd_server::config::Config;
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "bhd",
+    version,
+    about = "Business Health Dashboard: one health score for your business"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Serialize, Default)]
+struct Global {
+    /// Configuration file (default: ./bhd.toml if present).
+    #[arg(long, global = true)]
+    #[serde(skip)]
+    config: Option<PathBuf>,
+    /// Database URL (sqlite://PATH or postgres://…); overrides BHD_DATABASE_URL.
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (API, dashboard, jobs) and print its URL.
+    Serve {
+        /// Address to listen on; overrides BHD_LISTEN.
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API keys.
+    Apikey {
+        #[command(subcommand)]
+        command: ApikeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user with an organization of their own, which they own.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// At least 10 characters.
+        #[arg(long, env = "BHD_USER_PASSWORD")]
+        password: String,
+        #[arg(long)]
+        name: String,
+        /// Name of the user's organization.
+        #[arg(long = "org-name")]
+        org_name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApikeyCommand {
+    /// Create an API key for an organization and print it (shown once).
+    Create {
+        /// The organization's slug.
+        #[arg(long)]
+        org: String,
+        /// read, ingest or admin; repeat for several.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// A label for the key.
+        #[arg(long, default_value = "command line")]
+        name: String,
+    },
+}
+
+#[derive(Serialize)]
+struct Overrides {
+    #[serde(flatten)]
+    global: Global,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    listen: Option<String>,
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if config.log_format == "pretty" {
+        builder.init();
+    } else {
+        builder.json().flatten_event(true).init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: draining requests");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let listen = match &cli.command {
+        Command::Serve { listen } => listen.clone(),
+        _ => None,
+    };
+    let config_file = cli.global.config.clone();
+    let config = Config::load(
+        config_file.as_deref(),
+        Overrides {
+            global: cli.global,
+            listen,
+        },
+    )?;
+    init_logging(&config);
+    match cli.command {
+        Command::Serve { .. } => {
+            let listener = tokio::net::TcpListener::bind(&config.listen)
+                .await
+                .with_context(|| format!("binding {}", config.listen))?;
+            let addr = listener.local_addr()?;
+            println!(
+                "bhd {} serving http://{addr}/ (database {})",
+                env!("CARGO_PKG_VERSION"),
+                bhd_server::redact_url(&config.database_url)
+            );
+            println!("API docs at http://{addr}/docs");
+            bhd_server::run(listener, config, shutdown_signal()).await
+        }
+        Command::Migrate => {
+            bhd_store::connect(&config.database_url).await?;
+            println!(
+                "migrations applied to {}",
+                bhd_server::redact_url(&config.database_url)
+            );
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    password,
+                    name,
+                    org_name,
+                },
+        } => {
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
+            let password =
+                Password::parse(&password).map_err(|e| anyhow::anyhow!("--password {e}"))?;
+            let name = PersonName::parse(&name).map_err(|e| anyhow::anyhow!("--name {e}"))?;
+            let org_name =
+                OrgName::parse(&org_name).map_err(|e| anyhow::anyhow!("--org-name {e}"))?;
+            let store = bhd_store::connect(&config.database_url).await?;
+            let now = chrono::Utc::now();
+            let password_hash = bhd_server::auth::password::hash(password).await?;
+            let user = bhd_store::NewUser {
+                email: email.clone(),
+                name: name.as_str().to_owned(),
+                password_hash,
+                now,
+            };
+            let org = bhd_server::orgs::new_organization(org_name, None, None, None, now);
+            match store.signup(user, org).await {
+                Ok((user, org)) => {
+                    println!(
+                        "created user {} ({}) owning organization {} (slug {})",
+                        user.email, user.id, org.name, org.slug
+                    );
+                    Ok(())
+                }
+                Err(bhd_store::StoreError::Conflict("email")) => {
+                    bail!("a user with email {email} already exists")
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Apikey {
+            command: ApikeyCommand::Create { org, scopes, name },
+        } => {
+            let slug = Slug::parse(&org).map_err(|e| anyhow::anyhow!("--org {e}"))?;
+            let scopes = Scope::parse_list(&scopes).map_err(|e| anyhow::anyhow!("--scope {e}"))?;
+            let name = OrgName::parse(&name).map_err(|e| anyhow::anyhow!("--name {e}"))?;
+            let store = bhd_store::connect(&config.database_url).await?;
+            let organization = store
+                .organization_by_slug(&slug)
+                .await?
+                .with_context(|| format!("no organization with slug {slug}"))?;
+            let (key, key_hash) =
+                bhd_server::auth::tokens::new_opaque(bhd_server::auth::tokens::API_KEY_PREFIX);
+            let stored = store
+                .create_api_key(
+                    organization.id,
+                    bhd_store::NewApiKey {
+                        name: name.as_str().to_owned(),
+                        prefix: key[..12].to_owned(),
+                        key_hash,
+                        scopes,
+                        created_by: None,
+                        now: chrono::Utc::now(),
+                    },
+                )
+                .await?;
+            let scopes: Vec<&str> = stored.scopes.iter().map(Scope::as_str).collect();
+            eprintln!(
+                "created API key {} for {} with scopes {}; it is shown once:",
+                stored.id,
+                organization.slug,
+                scopes.join(",")
+            );
+            println!("{key}");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,347 @@
+/**
+ * Every call the dashboard makes to the bhd server, typed against the contract in
+ * shared/API.md (Auth and tenancy). One fetch wrapper attaches the in-memory access
+ * token, turns RFC 9457 problem+json answers into `ApiError`, and on a 401 tries one
+ * cookie refresh and retries once. Nothing here ever stores a token outside memory.
+ */
+import { useSession } from './session';
+
+export const API_BASE = '/api/v1';
+
+// ---------------------------------------------------------------------------
+// Types (the server contract)
+// ---------------------------------------------------------------------------
+
+export const ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const INDUSTRIES = ['saas', 'ecommerce', 'services', 'retail', 'general'] as const;
+export type Industry = (typeof INDUSTRIES)[number];
+
+export const API_KEY_SCOPES = ['read', 'ingest', 'admin'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  created_at: string;
+}
+
+export interface Organization {
+  id: string;
+  name: string;
+  slug: string;
+  plan: string;
+  industry: Industry;
+  /** ISO 4217 code, e.g. "USD". */
+  currency: string;
+  /** IANA time zone name, e.g. "Europe/Berlin". */
+  timezone: string;
+  settings: Record<string, unknown>;
+  created_at: string;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  /** Omitted in cookie session mode, which is the only mode the dashboard uses. */
+  refresh_token?: string;
+  token_type: 'Bearer';
+  /** Seconds until the access token expires. */
+  expires_in: number;
+  user: User;
+  organization: Organization;
+  role: Role;
+}
+
+export interface Membership {
+  organization: Organization;
+  role: Role;
+}
+
+export interface Me {
+  user: User;
+  current_organization: Organization;
+  role: Role;
+  memberships: Membership[];
+}
+
+export interface Member {
+  user_id: string;
+  email: string;
+  name: string;
+  role: Role;
+  joined_at: string;
+}
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  created_at: string;
+}
+
+export interface MembersList {
+  items: Member[];
+  invitations: Invitation[];
+}
+
+export type AddMemberResult =
+  | { status: 'added'; member: Member }
+  | { status: 'invited'; invitation: Invitation };
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: ApiKeyScope[];
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface CreatedApiKey extends Omit<ApiKey, 'last_used_at'> {
+  /** The full secret (starts with `bhd_`). The server shows it exactly once. */
+  key: string;
+}
+
+export interface SignupInput {
+  email: string;
+  password: string;
+  name: string;
+  organization_name: string;
+}
+
+export interface LoginInput {
+  email: string;
+  password: string;
+}
+
+export interface CreateOrganizationInput {
+  name: string;
+  industry?: Industry;
+  currency?: string;
+  timezone?: string;
+}
+
+export type UpdateOrganizationInput = Partial<
+  Pick<Organization, 'name' | 'industry' | 'currency' | 'timezone'>
+>;
+
+export interface AddMemberInput {
+  email: string;
+  role: Role;
+}
+
+export interface CreateApiKeyInput {
+  name: string;
+  scopes: ApiKeyScope[];
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** An RFC 9457 problem document as the server sends it. */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  request_id?: string;
+  errors?: FieldError[];
+}
+
+/** A failed call: the HTTP status (0 for a network failure) and the parsed problem. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly type: string;
+  readonly title: string;
+  readonly detail: string | undefined;
+  readonly requestId: string | undefined;
+  readonly errors: FieldError[];
+
+  constructor(status: number, problem: Problem = {}) {
+    const title = problem.title ?? (status === 0 ? 'Network error' : `Request failed (${status})`);
+    super(problem.detail ?? title);
+    this.name = 'ApiError';
+    this.status = status;
+    this.type = problem.type ?? 'about:blank';
+    this.title = title;
+    this.detail = problem.detail;
+    this.requestId = problem.request_id;
+    this.errors = Array.isArray(problem.errors) ? problem.errors.filter(isFieldError) : [];
+  }
+}
+
+function isFieldError(e: unknown): e is FieldError {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as FieldError).field === 'string' &&
+    typeof (e as FieldError).message === 'string'
+  );
+}
+
+/** A message fit to show a person for any thrown value. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.status === 0) return 'Could not reach the server. Check your connection and try again.';
+    if (error.status >= 500) return 'Something went wrong on our side. Please try again.';
+    return error.detail ?? error.title;
+  }
+  return 'Something went wrong. Please try again.';
+}
+
+// ---------------------------------------------------------------------------
+// The fetch wrapper
+// ---------------------------------------------------------------------------
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+interface RequestOptions {
+  body?: unknown;
+  /** Send `X-Session-Mode: cookie` (auth endpoints that set or read the refresh cookie). */
+  cookieSession?: boolean;
+  /** On 401, try one cookie refresh and retry once (default true). */
+  retryOnUnauthorized?: boolean;
+}
+
+async function send(method: Method, path: string, opts: RequestOptions): Promise<Response> {
+  const headers: Record<string, string> = {
+    Accept: 'application/json, application/problem+json',
+  };
+  if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (opts.cookieSession) headers['X-Session-Mode'] = 'cookie';
+  const token = useSession.getState().accessToken;
+  if (token) headers.Authorization = `Bearer ${token}`;
+  try {
+    return await fetch(`${API_BASE}${path}`, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0);
+  }
+}
+
+async function parseProblem(res: Response): Promise<ApiError> {
+  let problem: Problem = {};
+  const type = res.headers.get('Content-Type') ?? '';
+  if (type.includes('json')) {
+    try {
+      problem = (await res.json()) as Problem;
+    } catch {
+      problem = {};
+    }
+  }
+  return new ApiError(res.status, problem);
+}
+
+/** Performs one API call and returns the parsed JSON body (undefined for 204). */
+export async function request<T>(method: Method, path: string, opts: RequestOptions = {}): Promise<T> {
+  const hadToken = useSession.getState().accessToken !== null;
+  let res = await send(method, path, opts);
+  if (res.status === 401 && hadToken && opts.retryOnUnauthorized !== false) {
+    // The access token has probably expired: rotate it with the refresh cookie, once.
+    if (await refreshSession()) {
+      res = await send(method, path, { ...opts, retryOnUnauthorized: false });
+    }
+  }
+  if (!res.ok) throw await parseProblem(res);
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+// ---------------------------------------------------------------------------
+// Session: refresh is single-flight (a refresh token is spent on use, and a second
+// concurrent use of the same one would revoke the whole family).
+// ---------------------------------------------------------------------------
+
+let inflightRefresh: Promise<boolean> | null = null;
+
+async function doRefresh(): Promise<boolean> {
+  try {
+    const tokens = await request<TokenResponse>('POST', '/auth/refresh', {
+      body: {},
+      cookieSession: true,
+      retryOnUnauthorized: false,
+    });
+    useSession.getState().setTokens(tokens);
+    return true;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 0) {
+      // Offline: keep whatever we had; only a definite "no" ends the session.
+      if (useSession.getState().status === 'loading') useSession.getState().clear();
+      return false;
+    }
+    useSession.getState().clear();
+    return false;
+  }
+}
+
+/**
+ * Rotates the session with the HttpOnly refresh cookie. Resolves to whether a session
+ * exists afterwards. Concurrent callers (and other tabs, where Web Locks exist) share one call.
+ */
+export function refreshSession(): Promise<boolean> {
+  if (!inflightRefresh) {
+    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+    const run = locks ? locks.request('bhd-refresh', doRefresh) : doRefresh();
+    inflightRefresh = Promise.resolve(run).finally(() => {
+      inflightRefresh = null;
+    });
+  }
+  return inflightRefresh;
+}
+
+// ---------------------------------------------------------------------------
+// Endpoints
+// ---------------------------------------------------------------------------
+
+export const api = {
+  signup: (input: SignupInput) =>
+    request<TokenResponse>('POST', '/auth/signup', { body: input, cookieSession: true }),
+  login: (input: LoginInput) =>
+    request<TokenResponse>('POST', '/auth/login', {
+      body: input,
+      cookieSession: true,
+      retryOnUnauthorized: false,
+    }),
+  refresh: refreshSession,
+  logout: () => request<void>('POST', '/auth/logout', { body: {}, cookieSession: true }),
+  switchOrganization: (organizationId: string) =>
+    request<TokenResponse>('POST', '/auth/switch', {
+      body: { organization_id: organizationId },
+      cookieSession: true,
+    }),
+  me: () => request<Me>('GET', '/me'),
+  createOrganization: (input: CreateOrganizationInput) =>
+    request<Organization>('POST', '/organizations', { body: input }),
+  getOrganization: () => request<Organization>('GET', '/organization'),
+  updateOrganization: (input: UpdateOrganizationInput) =>
+    request<Organization>('PATCH', '/organization', { body: input }),
+  listMembers: () => request<MembersList>('GET', '/organization/members'),
+  addMember: (input: AddMemberInput) =>
+    request<AddMemberResult>('POST', '/organization/members', { body: input }),
+  updateMemberRole: (userId: string, role: Role) =>
+    request<Member>('PATCH', `/organization/members/${encodeURIComponent(userId)}`, { body: { role } }),
+  removeMember: (userId: string) =>
+    request<void>('DELETE', `/organization/members/${encodeURIComponent(userId)}`),
+  listApiKeys: () => request<{ items: ApiKey[] }>('GET', '/api-keys'),
+  createApiKey: (input: CreateApiKeyInput) => request<CreatedApiKey>('POST', '/api-keys', { body: input }),
+  revokeApiKey: (id: string) => request<void>('DELETE', `/api-keys/${encodeURIComponent(id)}`),
+};
+
+/** Whether a role may manage members, API keys and organization settings. */
+export function canAdminister(role: Role | null | undefined): boolean {
+  return role === 'owner' || role === 'admin';
+}

@@ -1,0 +1,36 @@
+/**
+ * Glue between server errors and React Hook Form: RFC 9457 field errors land next to
+ * the field they name; anything else becomes one form-level message.
+ */
+import type { FieldValues, Path, UseFormSetError } from 'react-hook-form';
+import { ApiError, errorMessage } from './api';
+
+/** Strips wrappers some servers put around field paths (`body.email`, `/email`). */
+function normalizeField(field: string): string {
+  return field.replace(/^(body|json)[./]/, '').replace(/^\//, '');
+}
+
+/**
+ * Shows the server's field errors on the matching fields and returns the message to
+ * show for the form as a whole, or null when every problem was placed on a field.
+ */
+export function applyServerErrors<T extends FieldValues>(
+  error: unknown,
+  setError: UseFormSetError<T>,
+  fields: readonly Path<T>[],
+): string | null {
+  if (!(error instanceof ApiError) || error.errors.length === 0) return errorMessage(error);
+  const unplaced: string[] = [];
+  let first = true;
+  for (const { field, message } of error.errors) {
+    const name = normalizeField(field) as Path<T>;
+    if (fields.includes(name)) {
+      setError(name, { type: 'server', message }, { shouldFocus: first });
+      first = false;
+    } else {
+      unplaced.push(message);
+    }
+  }
+  if (unplaced.length > 0) return unplaced.join(' ');
+  return null;
+}
