@@ -26,6 +26,10 @@ impl ManualClock {
     pub fn new(t: DateTime<Utc>) -> Self {
         Self(Mutex::new(t))
     }
+    /// The current reading (same as [`Clock::now`], without importing the trait).
+    pub fn now_for_tests(&self) -> DateTime<Utc> {
+        self.now()
+    }
     /// Moves time forward.
     pub fn advance(&self, by: chrono::Duration) {
         let mut t = self.0.lock().unwrap_or_else(|p| p.into_inner());
