@@ -52,5 +52,7 @@ export default defineConfig({
     stdout: 'pipe',
     stderr: 'pipe',
     env: { BHD_RATE_LIMIT: '0' },
+    // SIGTERM (not SIGKILL) so that e2e/serve.mjs can remove its temporary database.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
   },
 });

@@ -26,6 +26,8 @@ test('sign up, settings, API key, invitation, organizations, log out', async ({ 
   const firstOrg = `Acme ${suffix}`;
   const secondOrg = `Second ${suffix}`;
   const invitee = `invitee-${suffix}@example.com`;
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
 
   await test.step('sign up', async () => {
     await page.goto('/');
@@ -55,7 +57,7 @@ test('sign up, settings, API key, invitation, organizations, log out', async ({ 
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Log in' }).click();
-    await expect(page.getByRole('alert')).toHaveText('The email or password is incorrect.');
+    await expect(page.locator('form').getByRole('alert')).toHaveText('The email or password is incorrect.');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
     await expect(page).toHaveURL(/\/settings\/$/);
@@ -129,4 +131,6 @@ test('sign up, settings, API key, invitation, organizations, log out', async ({ 
     await page.reload();
     await expect(page).toHaveURL(/\/login\/$/);
   });
+
+  expect(pageErrors, 'uncaught errors in the page').toEqual([]);
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Starts `bhd serve` for the end-to-end tests on a fresh, empty SQLite database in a new
-// temporary directory (removed on exit), so that every run starts clean.
+// temporary directory (removed on exit), so that every run starts clean. Used by
+// playwright.config.ts (`webServer`); also handy by hand: `node e2e/serve.mjs`.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,9 +23,12 @@ const dir = mkdtempSync(join(tmpdir(), 'bhd-e2e-'));
 const databaseUrl = `sqlite://${join(dir, 'e2e.db')}`;
 console.log(`e2e: ${bin} serve --listen ${listen} --database-url ${databaseUrl}`);
 
+// Run inside the temporary directory with it as the data directory, so that the generated
+// signing key (and anything else the server writes) never lands in the work tree.
 const child = spawn(bin, ['serve', '--listen', listen, '--database-url', databaseUrl], {
+  cwd: dir,
   stdio: 'inherit',
-  env: { ...process.env, BHD_RATE_LIMIT: '0' },
+  env: { ...process.env, BHD_RATE_LIMIT: '0', BHD_DATA_DIR: dir },
 });
 
 const cleanup = () => rmSync(dir, { recursive: true, force: true });

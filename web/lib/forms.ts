@@ -11,24 +11,34 @@ function normalizeField(field: string): string {
 }
 
 /**
- * Shows the server's field errors on the matching fields and returns the message to
- * show for the form as a whole, or null when every problem was placed on a field.
+ * The server words field messages to follow the field's name ("is required"); such a
+ * fragment gets the field's label in front so that it reads as a sentence.
+ */
+function sentence(label: string, message: string): string {
+  return /^[a-z]/.test(message) ? `${label} ${message}` : message;
+}
+
+/**
+ * Shows the server's field errors on the matching fields (`labels` maps each form field
+ * to its visible label) and returns the message to show for the form as a whole, or null
+ * when every problem was placed on a field.
  */
 export function applyServerErrors<T extends FieldValues>(
   error: unknown,
   setError: UseFormSetError<T>,
-  fields: readonly Path<T>[],
+  labels: Partial<Record<Path<T>, string>>,
 ): string | null {
   if (!(error instanceof ApiError) || error.errors.length === 0) return errorMessage(error);
   const unplaced: string[] = [];
   let first = true;
   for (const { field, message } of error.errors) {
     const name = normalizeField(field) as Path<T>;
-    if (fields.includes(name)) {
-      setError(name, { type: 'server', message }, { shouldFocus: first });
+    const label = labels[name];
+    if (label !== undefined) {
+      setError(name, { type: 'server', message: sentence(label, message) }, { shouldFocus: first });
       first = false;
     } else {
-      unplaced.push(message);
+      unplaced.push(sentence(field, message));
     }
   }
   if (unplaced.length > 0) return unplaced.join(' ');

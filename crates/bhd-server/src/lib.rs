@@ -133,10 +133,10 @@ async fn request_context(req: Request, next: Next) -> Response {
         .unwrap_or("-")
         .to_owned();
     let mut res = REQUEST_ID.scope(id.clone(), next.run(req)).await;
-    if !res.headers().contains_key(&REQUEST_ID_HEADER) {
-        if let Ok(v) = HeaderValue::from_str(&id) {
-            res.headers_mut().insert(REQUEST_ID_HEADER, v);
-        }
+    if !res.headers().contains_key(&REQUEST_ID_HEADER)
+        && let Ok(v) = HeaderValue::from_str(&id)
+    {
+        res.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
     res
 }

@@ -42,6 +42,9 @@ pub enum StoreError {
     /// The database failed.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// The database URL names an engine we do not support.
+    #[error("the database URL must start with sqlite:// or postgres://")]
+    UnsupportedUrl,
     /// Migrations failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -79,9 +82,7 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
     } else if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::connect(url).await?))
     } else {
-        Err(StoreError::Database(sqlx::Error::Configuration(
-            "database URL must start with sqlite:// or postgres://".into(),
-        )))
+        Err(StoreError::UnsupportedUrl)
     }
 }
 

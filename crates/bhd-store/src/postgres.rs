@@ -109,5 +109,8 @@ pub(crate) async fn lock_org(tx: &mut Tx, org: OrgId) -> Result<()> {
     Ok(())
 }
 
+// The shared queries, compiled for this engine (see lib.rs): including the same file in both
+// engine modules is the point, not an accident.
+#[allow(clippy::duplicate_mod)]
 #[path = "common.rs"]
 mod common;

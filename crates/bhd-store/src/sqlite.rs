@@ -39,7 +39,7 @@ impl SqliteStore {
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(dir).map_err(|e| sqlx::Error::Io(e))?;
+            std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
         }
         let write = SqlitePoolOptions::new()
             .max_connections(1)
@@ -82,5 +82,8 @@ pub(crate) async fn lock_org(_tx: &mut Tx, _org: OrgId) -> Result<()> {
     Ok(())
 }
 
+// The shared queries, compiled for this engine (see lib.rs): including the same file in both
+// engine modules is the point, not an accident.
+#[allow(clippy::duplicate_mod)]
 #[path = "common.rs"]
 mod common;

@@ -59,6 +59,9 @@ enum Command {
 enum UserCommand {
     /// Create a user with an organization of their own, which they own.
     Create {
+        /// Succeed without change when a user with this email exists.
+        #[arg(long)]
+        exists_ok: bool,
         #[arg(long)]
         email: String,
         /// At least 10 characters.
@@ -129,7 +132,18 @@ async fn shutdown_signal() {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One readable line (with causes), not a debug dump.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let listen = match &cli.command {
         Command::Serve { listen } => listen.clone(),
@@ -146,17 +160,25 @@ async fn main() -> anyhow::Result<()> {
     init_logging(&config);
     match cli.command {
         Command::Serve { .. } => {
+            let url = bhd_server::redact_url(&config.database_url);
+            let store = bhd_store::connect(&config.database_url)
+                .await
+                .with_context(|| format!("opening database {url}"))?;
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await
                 .with_context(|| format!("binding {}", config.listen))?;
             let addr = listener.local_addr()?;
+            let state = bhd_server::state(
+                config,
+                store,
+                std::sync::Arc::new(bhd_server::clock::SystemClock),
+            )?;
             println!(
-                "bhd {} serving http://{addr}/ (database {})",
-                env!("CARGO_PKG_VERSION"),
-                bhd_server::redact_url(&config.database_url)
+                "bhd {} serving http://{addr}/ (database {url})",
+                env!("CARGO_PKG_VERSION")
             );
             println!("API docs at http://{addr}/docs");
-            bhd_server::run(listener, config, shutdown_signal()).await
+            bhd_server::serve(listener, state, shutdown_signal()).await
         }
         Command::Migrate => {
             bhd_store::connect(&config.database_url).await?;
@@ -169,6 +191,7 @@ async fn main() -> anyhow::Result<()> {
         Command::User {
             command:
                 UserCommand::Create {
+                    exists_ok,
                     email,
                     password,
                     name,
@@ -197,6 +220,10 @@ async fn main() -> anyhow::Result<()> {
                         "created user {} ({}) owning organization {} (slug {})",
                         user.email, user.id, org.name, org.slug
                     );
+                    Ok(())
+                }
+                Err(bhd_store::StoreError::Conflict("email")) if exists_ok => {
+                    println!("user {email} already exists");
                     Ok(())
                 }
                 Err(bhd_store::StoreError::Conflict("email")) => {

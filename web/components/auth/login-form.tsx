@@ -32,7 +32,7 @@ export function LoginForm({ onSuccess }: { onSuccess: (tokens: TokenResponse) =>
         setFormError('The email or password is incorrect.');
         return;
       }
-      setFormError(applyServerErrors(error, setError, ['email', 'password']));
+      setFormError(applyServerErrors(error, setError, { email: 'Email', password: 'Password' }));
     }
   });
 

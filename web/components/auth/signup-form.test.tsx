@@ -68,6 +68,15 @@ describe('SignupForm', () => {
     expect(onSuccess).not.toHaveBeenCalled();
   });
 
+  it('turns the server\'s message fragments into sentences with the field label', async () => {
+    mockFetch({
+      'POST /auth/signup': problem(422, 'Invalid fields: email', [{ field: 'email', message: 'is already registered' }]),
+    });
+    renderWithClient(<SignupForm onSuccess={vi.fn()} />);
+    await fill({ name: 'Ada', email: 'ada@example.com', org: 'Acme', password: 'password123' });
+    expect(await screen.findByText('Email is already registered')).toBeInTheDocument();
+  });
+
   it('shows a conflict without field errors on the email field', async () => {
     mockFetch({ 'POST /auth/signup': problem(409, 'An account with this email already exists') });
     renderWithClient(<SignupForm onSuccess={vi.fn()} />);

@@ -11,7 +11,7 @@ import { Button } from '../ui/button';
 import { Input } from '../ui/field';
 import { PASSWORD_MIN, signupSchema } from './schemas';
 
-const FIELDS = ['name', 'email', 'organization_name', 'password'] as const;
+const LABELS = { name: 'Name', email: 'Email', organization_name: 'Business name', password: 'Password' };
 
 /** Creates a user and their first organization, then signs them in. */
 export function SignupForm({ onSuccess }: { onSuccess: (tokens: TokenResponse) => void }) {
@@ -37,7 +37,7 @@ export function SignupForm({ onSuccess }: { onSuccess: (tokens: TokenResponse) =
         setError('email', { type: 'server', message: error.detail ?? 'This email is already registered.' }, { shouldFocus: true });
         return;
       }
-      setFormError(applyServerErrors(error, setError, FIELDS));
+      setFormError(applyServerErrors(error, setError, LABELS));
     }
   });
 

@@ -8,6 +8,7 @@ import { applyServerErrors } from '@/lib/forms';
 import { browserTimeZone, currencyOptions, industryOptions, timeZoneOptions } from '@/lib/options';
 import { Alert } from '../ui/alert';
 import { Button } from '../ui/button';
+import { ORGANIZATION_LABELS } from '../settings/schemas';
 import { Input, Select } from '../ui/field';
 import { createOrganizationSchema, type CreateOrganizationValues } from './schemas';
 
@@ -45,13 +46,13 @@ export function CreateOrganizationForm({
     try {
       orgId = (await api.createOrganization(values)).id;
     } catch (error) {
-      setFormError(applyServerErrors(error, setError, ['name', 'industry', 'currency', 'timezone']));
+      setFormError(applyServerErrors(error, setError, ORGANIZATION_LABELS));
       return;
     }
     try {
       onCreated(await api.switchOrganization(orgId));
     } catch (error) {
-      setFormError(`The organization was created, but switching to it failed: ${applyServerErrors(error, setError, [])}`);
+      setFormError(`The organization was created, but switching to it failed: ${applyServerErrors(error, setError, {})}`);
     }
   });
 

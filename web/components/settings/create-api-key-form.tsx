@@ -37,7 +37,7 @@ export function CreateApiKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey
       reset();
       onCreated(created);
     } catch (error) {
-      setFormError(applyServerErrors(error, setError, ['name', 'scopes']));
+      setFormError(applyServerErrors(error, setError, { name: 'Key name', scopes: 'Scopes' }));
     }
   });
 

@@ -42,7 +42,7 @@ export function InviteMemberForm({
       );
       onInvited?.(result);
     } catch (error) {
-      setFormError(applyServerErrors(error, setError, ['email', 'role']));
+      setFormError(applyServerErrors(error, setError, { email: 'Email address', role: 'Role' }));
     }
   });
 

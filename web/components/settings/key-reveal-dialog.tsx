@@ -42,12 +42,14 @@ export function KeyRevealDialog({ apiKey, onClose }: { apiKey: CreatedApiKey | n
             <label htmlFor="revealed-api-key" className="block text-sm font-medium text-gray-900">
               API key
             </label>
-            <input
+            <textarea
               id="revealed-api-key"
               readOnly
+              rows={3}
               value={apiKey.key}
+              spellCheck={false}
               onFocus={(e) => e.currentTarget.select()}
-              className="mt-1 block w-full rounded-md bg-gray-50 px-3 py-2 font-mono text-sm text-gray-900 ring-1 ring-inset ring-gray-300 focus:ring-2 focus:ring-indigo-600 focus:outline-none"
+              className="mt-1 block w-full resize-none rounded-md bg-gray-50 px-3 py-2 font-mono text-sm break-all text-gray-900 ring-1 ring-inset ring-gray-300 focus:ring-2 focus:ring-indigo-600 focus:outline-none"
             />
           </div>
           <p role="status" className="min-h-5 text-sm text-gray-700">

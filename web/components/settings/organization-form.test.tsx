@@ -47,12 +47,14 @@ describe('OrganizationForm', () => {
   it('shows server field errors next to their fields', async () => {
     signIn('owner');
     mockFetch({
-      'PATCH /organization': problem(422, 'Invalid input', [{ field: 'timezone', message: 'Unknown time zone' }]),
+      'PATCH /organization': problem(422, 'Invalid fields: timezone', [
+        { field: 'timezone', message: 'must be an IANA time zone such as Europe/Berlin' },
+      ]),
     });
     const u = userEvent.setup();
     renderWithClient(<OrganizationForm organization={organization} canEdit />);
     await u.click(screen.getByRole('button', { name: 'Save changes' }));
-    expect(await screen.findByText('Unknown time zone')).toBeInTheDocument();
+    expect(await screen.findByText('Time zone must be an IANA time zone such as Europe/Berlin')).toBeInTheDocument();
     expect(screen.getByLabelText('Time zone')).toHaveAttribute('aria-invalid', 'true');
   });
 

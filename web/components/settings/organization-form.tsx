@@ -9,9 +9,8 @@ import { currencyOptions, industryOptions, timeZoneOptions } from '@/lib/options
 import { Alert } from '../ui/alert';
 import { Button } from '../ui/button';
 import { Input, Select } from '../ui/field';
-import { organizationSchema } from './schemas';
+import { ORGANIZATION_LABELS, organizationSchema } from './schemas';
 
-const FIELDS = ['name', 'industry', 'currency', 'timezone'] as const;
 
 function valuesOf(org: Organization) {
   return { name: org.name, industry: org.industry, currency: org.currency, timezone: org.timezone };
@@ -50,7 +49,7 @@ export function OrganizationForm({
       setSaved(true);
       onSaved?.(updated);
     } catch (error) {
-      setFormError(applyServerErrors(error, setError, FIELDS));
+      setFormError(applyServerErrors(error, setError, ORGANIZATION_LABELS));
     }
   });
 

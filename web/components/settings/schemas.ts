@@ -10,6 +10,14 @@ export const organizationSchema = z.object({
 });
 export type OrganizationValues = z.input<typeof organizationSchema>;
 
+/** Visible labels of the organization fields (server messages are prefixed with them). */
+export const ORGANIZATION_LABELS = {
+  name: 'Organization name',
+  industry: 'Industry',
+  currency: 'Currency',
+  timezone: 'Time zone',
+};
+
 export const inviteMemberSchema = z.object({
   email: emailField('Enter an email address'),
   role: z.enum(['owner', 'admin', 'member', 'viewer'], 'Choose a role'),

@@ -448,22 +448,21 @@ async fn logout(
         Err(ApiError::Unauthorized(_)) => None,
         Err(e) => return Err(e),
     };
-    if let Some(token) = presented {
-        if let Some((user, org)) = app
+    if let Some(token) = presented
+        && let Some((user, org)) = app
             .store
             .revoke_refresh_family(&hash_opaque(&token), app.clock.now())
             .await?
-        {
-            app.audit(
-                Some(org),
-                Actor::User(user),
-                "auth.signed_out",
-                None,
-                None,
-                json!({}),
-            )
-            .await?;
-        }
+    {
+        app.audit(
+            Some(org),
+            Actor::User(user),
+            "auth.signed_out",
+            None,
+            None,
+            json!({}),
+        )
+        .await?;
     }
     let jar = if cookie_mode(&headers) {
         jar.add(removal_cookie(&app))
@@ -506,12 +505,12 @@ async fn switch(
         .await?
         .ok_or(ApiError::Unauthorized("unknown user"))?;
     // The browser's previous session ends with the switch, so one cookie means one family.
-    if cookie_mode(&headers) {
-        if let Some(c) = jar.get(REFRESH_COOKIE) {
-            app.store
-                .revoke_refresh_family(&hash_opaque(c.value()), app.clock.now())
-                .await?;
-        }
+    if cookie_mode(&headers)
+        && let Some(c) = jar.get(REFRESH_COOKIE)
+    {
+        app.store
+            .revoke_refresh_family(&hash_opaque(c.value()), app.clock.now())
+            .await?;
     }
     open_session(&app, &headers, jar, user, org, role, StatusCode::OK).await
 }
