@@ -6,11 +6,16 @@
 //! time is always passed in, so every rule here is testable exhaustively.
 
 pub mod access;
+pub mod demo;
 pub mod ids;
+pub mod metrics;
 pub mod org;
+pub mod period;
 pub mod values;
 
 pub use access::{Access, MemberChangeError, Principal, Role, Scope, check_member_change};
 pub use ids::{ApiKeyId, InvitationId, OrgId, UserId};
+pub use metrics::{Amount, Category, Direction, Kind, MetricDef, MetricType, Unit};
 pub use org::{Currency, Industry, OrgName, Plan, Slug, TimeZone};
+pub use period::{Bucket, Change, Compare, Granularity, Partial};
 pub use values::{Email, Password, PersonName, ValueError};

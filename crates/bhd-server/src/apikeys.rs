@@ -102,11 +102,8 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
     auth.require(Access::Admin)?;
     let mut f = Fields::default();
-    let name = match body.name.as_deref() {
-        None => f.check("name", Err::<bhd_domain::OrgName, _>("is required")),
-        // Key names follow the same rule as organization names: 1-100 printable characters.
-        Some(n) => f.check("name", bhd_domain::OrgName::parse(n)),
-    };
+    // Key names follow the same rule as organization names: 1-100 printable characters.
+    let name = f.required("name", body.name.as_deref(), bhd_domain::OrgName::parse);
     let scopes = match body.scopes.as_deref() {
         None => f.check("scopes", Err::<Vec<Scope>, _>("is required")),
         Some(s) => f.check("scopes", Scope::parse_list(s)),

@@ -280,6 +280,19 @@ impl Fields {
         }
     }
 
+    /// Parses a required field: "is required" when absent.
+    pub fn required<T, E: std::fmt::Display>(
+        &mut self,
+        field: &str,
+        raw: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        match raw {
+            Some(v) => self.check(field, parse(v)),
+            None => self.check(field, Err::<T, _>("is required")),
+        }
+    }
+
     /// Parses an optional field.
     pub fn check_opt<T, E: std::fmt::Display>(
         &mut self,

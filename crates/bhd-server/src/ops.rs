@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use std::sync::OnceLock;
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// The operations routes (outside `/api/v1`, unauthenticated, not rate-limited).
@@ -46,10 +46,12 @@ async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
 }
 
 /// The process-wide Prometheus recorder (the `metrics` facade has one global recorder; several
-/// servers in one test process share it).
+/// servers in one test process share it). The mutex makes install-and-remember atomic, so two
+/// servers starting at once cannot both try to install.
 pub fn prometheus() -> anyhow::Result<PrometheusHandle> {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    if let Some(h) = HANDLE.get() {
+    static HANDLE: Mutex<Option<PrometheusHandle>> = Mutex::new(None);
+    let mut slot = HANDLE.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(h) = slot.as_ref() {
         return Ok(h.clone());
     }
     let buckets = [
@@ -60,15 +62,9 @@ pub fn prometheus() -> anyhow::Result<PrometheusHandle> {
             metrics_exporter_prometheus::Matcher::Full("http_request_duration_seconds".into()),
             &buckets,
         )?
-        .install_recorder();
-    match handle {
-        Ok(h) => Ok(HANDLE.get_or_init(|| h).clone()),
-        // Lost a race with another server of this process: use the winner's.
-        Err(_) => HANDLE
-            .get()
-            .cloned()
-            .ok_or_else(|| anyhow::anyhow!("metrics recorder unavailable")),
-    }
+        .install_recorder()?;
+    *slot = Some(handle.clone());
+    Ok(handle)
 }
 
 /// Middleware: `http_requests_total` and `http_request_duration_seconds` by method, route

@@ -338,10 +338,7 @@ fn actor_role(auth: &Auth) -> Role {
 }
 
 fn parse_role(f: &mut Fields, raw: &Option<String>) -> Option<Role> {
-    match raw.as_deref() {
-        None => f.check("role", Err::<Role, _>("is required")),
-        Some(r) => f.check("role", r.parse::<Role>()),
-    }
+    f.required("role", raw.as_deref(), str::parse::<Role>)
 }
 
 /// Adds an existing user at once, or invites an unknown email (admin; only owners grant owner).
@@ -356,10 +353,7 @@ async fn add_member(
 ) -> ApiResult<(StatusCode, Json<AddMemberResponse>)> {
     auth.require(Access::Admin)?;
     let mut f = Fields::default();
-    let email = match body.email.as_deref() {
-        None => f.check("email", Err::<Email, _>("is required")),
-        Some(e) => f.check("email", Email::parse(e)),
-    };
+    let email = f.required("email", body.email.as_deref(), Email::parse);
     let role = parse_role(&mut f, &body.role);
     f.finish()?;
     let (Some(email), Some(role)) = (email, role) else {

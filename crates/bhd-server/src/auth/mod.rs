@@ -163,10 +163,6 @@ pub struct SignupRequest {
     organization_name: Option<String>,
 }
 
-fn required<'a>(f: &mut Fields, field: &str, v: &'a Option<String>) -> Option<&'a str> {
-    f.check(field, v.as_deref().ok_or("is required"))
-}
-
 /// Creates a user and their organization; the user becomes its owner. Pending invitations
 /// for the email take effect.
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignupRequest,
@@ -180,14 +176,14 @@ async fn signup(
     ApiJson(body): ApiJson<SignupRequest>,
 ) -> ApiResult<Response> {
     let mut f = Fields::default();
-    let email =
-        required(&mut f, "email", &body.email).and_then(|e| f.check("email", Email::parse(e)));
-    let password = required(&mut f, "password", &body.password)
-        .and_then(|p| f.check("password", Password::parse(p)));
-    let name =
-        required(&mut f, "name", &body.name).and_then(|n| f.check("name", PersonName::parse(n)));
-    let org_name = required(&mut f, "organization_name", &body.organization_name)
-        .and_then(|n| f.check("organization_name", OrgName::parse(n)));
+    let email = f.required("email", body.email.as_deref(), Email::parse);
+    let password = f.required("password", body.password.as_deref(), Password::parse);
+    let name = f.required("name", body.name.as_deref(), PersonName::parse);
+    let org_name = f.required(
+        "organization_name",
+        body.organization_name.as_deref(),
+        OrgName::parse,
+    );
     f.finish()?;
     let (Some(email), Some(password), Some(name), Some(org_name)) =
         (email, password, name, org_name)
@@ -257,9 +253,10 @@ async fn login(
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
     let mut f = Fields::default();
-    let email =
-        required(&mut f, "email", &body.email).and_then(|e| f.check("email", Email::parse(e)));
-    let password = required(&mut f, "password", &body.password).map(str::to_owned);
+    let email = f.required("email", body.email.as_deref(), Email::parse);
+    let password = f.required("password", body.password.as_deref(), |p| {
+        Ok::<_, &str>(p.to_owned())
+    });
     f.finish()?;
     let (Some(email), Some(password)) = (email, password) else {
         return Err(ApiError::BadRequest("invalid sign-in".into()));
