@@ -450,6 +450,25 @@ impl Store for This {
         row.into_model()
     }
 
+    async fn account(&self, user: UserId) -> Result<Option<(User, Vec<(Organization, Role)>)>> {
+        let mut tx = self
+            .read_tx(Ctx {
+                user: Some(user),
+                ..Ctx::default()
+            })
+            .await?;
+        let found = sqlx::query_as::<Db, UserRow>(
+            "SELECT id, email, name, created_at FROM users WHERE id = $1",
+        )
+        .bind(user.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(found) = found else { return Ok(None) };
+        let orgs = memberships_in(&mut tx, user).await?;
+        tx.commit().await?;
+        Ok(Some((found.into(), orgs)))
+    }
+
     async fn memberships_of(&self, user: UserId) -> Result<Vec<(Organization, Role)>> {
         let mut tx = self
             .read_tx(Ctx {
@@ -457,19 +476,9 @@ impl Store for This {
                 ..Ctx::default()
             })
             .await?;
-        let rows = sqlx::query_as::<Db, OrgRoleRow>(concat!(
-            "SELECT ",
-            org_cols!(),
-            ", m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id \
-             WHERE m.user_id = $1 ORDER BY m.created_at, o.name"
-        ))
-        .bind(user.as_uuid())
-        .fetch_all(&mut *tx)
-        .await?;
+        let orgs = memberships_in(&mut tx, user).await?;
         tx.commit().await?;
-        rows.into_iter()
-            .map(|r| Ok((r.org.into_model()?, parse("role", &r.role)?)))
-            .collect()
+        Ok(orgs)
     }
 
     async fn role_of(&self, org: OrgId, user: UserId) -> Result<Option<Role>> {
@@ -853,4 +862,19 @@ async fn revoke_family(tx: &mut Tx, family_id: Uuid, now: DateTime<Utc>) -> Resu
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+async fn memberships_in(tx: &mut Tx, user: UserId) -> Result<Vec<(Organization, Role)>> {
+    let rows = sqlx::query_as::<Db, OrgRoleRow>(concat!(
+        "SELECT ",
+        org_cols!(),
+        ", m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id \
+         WHERE m.user_id = $1 ORDER BY m.created_at, o.name"
+    ))
+    .bind(user.as_uuid())
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.into_iter()
+        .map(|r| Ok((r.org.into_model()?, parse("role", &r.role)?)))
+        .collect()
 }

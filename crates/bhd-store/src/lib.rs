@@ -121,6 +121,8 @@ pub trait Store: Send + Sync + 'static {
         patch: OrgPatch,
         now: DateTime<Utc>,
     ) -> Result<Organization>;
+    /// The user and every organization they belong to, read in one transaction (`/me`).
+    async fn account(&self, user: UserId) -> Result<Option<(User, Vec<(Organization, Role)>)>>;
     /// Every organization the user belongs to, with the role, oldest membership first.
     async fn memberships_of(&self, user: UserId) -> Result<Vec<(Organization, Role)>>;
     /// The user's role in the organization, if a member.

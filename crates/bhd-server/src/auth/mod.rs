@@ -535,12 +535,11 @@ pub struct MeResponse {
     responses((status = 200, body = MeResponse), (status = 401, body = crate::error::Problem)),
     security(("bearer" = [])))]
 async fn me(State(app): State<AppState>, auth: UserAuth) -> ApiResult<Json<MeResponse>> {
-    let user = app
+    let (user, memberships) = app
         .store
-        .user(auth.user_id)
+        .account(auth.user_id)
         .await?
         .ok_or(ApiError::Unauthorized("unknown user"))?;
-    let memberships = app.store.memberships_of(auth.user_id).await?;
     let (current, role) = memberships
         .iter()
         .find(|(o, _)| o.id == auth.org_id)
