@@ -1,6 +1,6 @@
 /**
  * Every call the dashboard makes to the bhd server, typed against the contract in
- * shared/API.md (Auth and tenancy). One fetch wrapper attaches the in-memory access
+ * shared/API.md (Auth and tenancy, Metrics). One fetch wrapper attaches the in-memory access
  * token, turns RFC 9457 problem+json answers into `ApiError`, and on a 401 tries one
  * cookie refresh and retries once. Nothing here ever stores a token outside memory.
  */
@@ -137,6 +137,92 @@ export interface CreateApiKeyInput {
   scopes: ApiKeyScope[];
 }
 
+// Metrics. Values are decimal strings (money is exact): parse them with Number() only to draw
+// or format, never to add up.
+
+export const METRIC_CATEGORIES = ['financial', 'customer', 'operational', 'growth', 'risk'] as const;
+export type MetricCategory = (typeof METRIC_CATEGORIES)[number];
+export type MetricUnit = 'currency' | 'count' | 'ratio' | 'percent' | 'days' | 'hours' | 'score';
+/** `flow` sums over a period, `stock` takes its last value, `rate` is averaged. */
+export type MetricKind = 'flow' | 'stock' | 'rate';
+export type GoodDirection = 'up' | 'down' | 'neutral';
+
+export const GRANULARITIES = ['day', 'week', 'month', 'quarter', 'year'] as const;
+export type Granularity = (typeof GRANULARITIES)[number];
+export type CompareMode = 'previous_period' | 'previous_year';
+
+export interface MetricDefinition {
+  name: string;
+  unit: MetricUnit;
+  category: MetricCategory;
+  kind: MetricKind;
+  good_direction: GoodDirection;
+  canonical: boolean;
+  description: string;
+}
+
+export interface MetricChange {
+  absolute: string | null;
+  /** A fraction: "0.25" is +25 %. Null when the previous value is missing or zero. */
+  percent: string | null;
+}
+
+export interface MetricSummary {
+  metric_type: string;
+  unit: MetricUnit;
+  category: MetricCategory;
+  kind: MetricKind;
+  good_direction: GoodDirection;
+  latest: { value: string; recorded_at: string };
+  /** The last 30 days, aggregated by kind. */
+  current: string | null;
+  /** The 30 days before those. */
+  previous: string | null;
+  change: MetricChange;
+  /** 30 daily values, oldest first; null for a day without data. */
+  sparkline: (string | null)[];
+}
+
+export interface SeriesBucket {
+  /** RFC 3339, cut in the organization's time zone. */
+  start: string;
+  end: string;
+  value: string | null;
+}
+
+export interface MetricSeries {
+  metric_type: string;
+  unit: MetricUnit;
+  kind: MetricKind;
+  category: MetricCategory;
+  granularity: Granularity;
+  timezone: string;
+  from: string;
+  to: string;
+  buckets: SeriesBucket[];
+  compare?: {
+    mode: CompareMode;
+    /** Element by element with `buckets`. */
+    buckets: SeriesBucket[];
+    changes: MetricChange[];
+  };
+}
+
+export interface SeriesParams {
+  /** RFC 3339 instants. */
+  from: string;
+  to: string;
+  granularity: Granularity;
+  compare?: CompareMode;
+}
+
+export interface ImportResult {
+  accepted: number;
+  updated: number;
+  /** Line 1 is the CSV header. */
+  rejected: { line: number; error: string }[];
+}
+
 // ---------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------
@@ -204,7 +290,10 @@ export function errorMessage(error: unknown): string {
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 interface RequestOptions {
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as is with its media type instead of JSON (a file upload). */
+  raw?: { data: Blob | string; type: string };
   /** Send `X-Session-Mode: cookie` (auth endpoints that set or read the refresh cookie). */
   cookieSession?: boolean;
   /** On 401, try one cookie refresh and retry once (default true). */
@@ -215,7 +304,8 @@ async function send(method: Method, path: string, opts: RequestOptions): Promise
   const headers: Record<string, string> = {
     Accept: 'application/json, application/problem+json',
   };
-  if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (opts.raw) headers['Content-Type'] = opts.raw.type;
+  else if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
   if (opts.cookieSession) headers['X-Session-Mode'] = 'cookie';
   const token = useSession.getState().accessToken;
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -223,7 +313,7 @@ async function send(method: Method, path: string, opts: RequestOptions): Promise
     return await fetch(`${API_BASE}${path}`, {
       method,
       headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.raw ? opts.raw.data : opts.body === undefined ? undefined : JSON.stringify(opts.body),
       credentials: 'same-origin',
       cache: 'no-store',
     });
@@ -339,7 +429,22 @@ export const api = {
   listApiKeys: () => request<{ items: ApiKey[] }>('GET', '/api-keys'),
   createApiKey: (input: CreateApiKeyInput) => request<CreatedApiKey>('POST', '/api-keys', { body: input }),
   revokeApiKey: (id: string) => request<void>('DELETE', `/api-keys/${encodeURIComponent(id)}`),
+  metricCatalog: () => request<{ items: MetricDefinition[] }>('GET', '/metrics/catalog'),
+  metricSummary: () => request<{ items: MetricSummary[] }>('GET', '/metrics/summary'),
+  metricSeries: (metricType: string, params: SeriesParams) => {
+    const query = new URLSearchParams({ from: params.from, to: params.to, granularity: params.granularity });
+    if (params.compare) query.set('compare', params.compare);
+    return request<MetricSeries>('GET', `/metrics/${encodeURIComponent(metricType)}/series?${query}`);
+  },
+  /** Streams a CSV file to the server as is; the answer lists every rejected line. */
+  importMetricsCsv: (file: Blob) =>
+    request<ImportResult>('POST', '/metrics/import', { raw: { data: file, type: 'text/csv' } }),
 };
+
+/** Whether a role may write metrics (viewers only read). */
+export function canWriteMetrics(role: Role | null | undefined): boolean {
+  return role === 'owner' || role === 'admin' || role === 'member';
+}
 
 /** Whether a role may manage members, API keys and organization settings. */
 export function canAdminister(role: Role | null | undefined): boolean {

@@ -2,8 +2,8 @@
  * TanStack Query hooks over lib/api.ts. Every key carries the current organization id,
  * so switching organizations never shows one tenant's cached data under another.
  */
-import { useQuery } from '@tanstack/react-query';
-import { api } from './api';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { api, type SeriesParams } from './api';
 import { useSession } from './session';
 
 export const queryKeys = {
@@ -11,6 +11,12 @@ export const queryKeys = {
   organization: (orgId: string | null) => ['organization', orgId] as const,
   members: (orgId: string | null) => ['members', orgId] as const,
   apiKeys: (orgId: string | null) => ['api-keys', orgId] as const,
+  /** Everything metric-related: invalidate this after an import. */
+  metrics: (orgId: string | null) => ['metrics', orgId] as const,
+  metricCatalog: (orgId: string | null) => ['metrics', orgId, 'catalog'] as const,
+  metricSummary: (orgId: string | null) => ['metrics', orgId, 'summary'] as const,
+  metricSeries: (orgId: string | null, metricType: string, params: SeriesParams) =>
+    ['metrics', orgId, 'series', metricType, params] as const,
 };
 
 export function useOrgId(): string | null {
@@ -39,5 +45,42 @@ export function useApiKeys(enabled: boolean) {
     queryFn: api.listApiKeys,
     enabled: enabled && orgId !== null,
     select: (data) => data.items,
+  });
+}
+
+export function useMetricCatalog() {
+  const orgId = useOrgId();
+  return useQuery({
+    queryKey: queryKeys.metricCatalog(orgId),
+    queryFn: api.metricCatalog,
+    enabled: orgId !== null,
+    // The catalogue changes only when someone adds a custom type.
+    staleTime: 5 * 60_000,
+    select: (data) => data.items,
+  });
+}
+
+export function useMetricSummary() {
+  const orgId = useOrgId();
+  return useQuery({
+    queryKey: queryKeys.metricSummary(orgId),
+    queryFn: api.metricSummary,
+    enabled: orgId !== null,
+    select: (data) => data.items,
+  });
+}
+
+/** A metric's buckets; while new parameters load, the previous chart stays on screen. */
+export function useMetricSeries(metricType: string, params: SeriesParams) {
+  const orgId = useOrgId();
+  return useQuery({
+    queryKey: queryKeys.metricSeries(orgId, metricType, params),
+    queryFn: () => api.metricSeries(metricType, params),
+    enabled: orgId !== null,
+    placeholderData: (previous, previousQuery) =>
+      // Only across parameter changes of the same metric, never another metric's or tenant's.
+      previousQuery?.queryKey[1] === orgId && previousQuery.queryKey[3] === metricType
+        ? keepPreviousData(previous)
+        : undefined,
   });
 }

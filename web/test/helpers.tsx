@@ -55,12 +55,15 @@ export function problem(status: number, detail: string, errors?: { field: string
 
 type Handler = (init: RequestInit, url: string) => Response | Promise<Response>;
 
-/** Stubs global fetch with handlers keyed by "METHOD /path" (path without /api/v1). */
+/**
+ * Stubs global fetch with handlers keyed by "METHOD /path" (path without /api/v1). A key
+ * with a query string matches exactly; one without matches the path whatever the query.
+ */
 export function mockFetch(routes: Record<string, Handler | Response>) {
   const fn = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
     const url = String(input);
     const key = `${init.method ?? 'GET'} ${url.replace(/^\/api\/v1/, '')}`;
-    const route = routes[key];
+    const route = routes[key] ?? routes[key.replace(/\?.*$/, '')];
     if (!route) throw new Error(`unexpected fetch: ${key}`);
     return typeof route === 'function' ? route(init, url) : route.clone();
   });

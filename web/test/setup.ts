@@ -1,7 +1,18 @@
 import '@testing-library/jest-dom/vitest';
+// A canvas for Chart.js (jsdom has none).
+import 'vitest-canvas-mock';
 import { cleanup } from '@testing-library/react';
 import { afterEach, vi } from 'vitest';
 import { useSession } from '@/lib/session';
+
+// jsdom has no ResizeObserver; Chart.js's responsive mode needs one.
+if (typeof globalThis.ResizeObserver === 'undefined') {
+  globalThis.ResizeObserver = class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  };
+}
 
 afterEach(() => {
   cleanup();

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod json;
+pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod orgs;
@@ -86,6 +87,7 @@ pub fn app(state: AppState) -> Router {
         .merge(orgs::router())
         .merge(apikeys::router())
         .merge(audit::router())
+        .merge(metrics::router())
         .split_for_parts();
     let api = api
         .route(
@@ -164,14 +166,29 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // Upkeep (metric partitions ahead on PostgreSQL) now and hourly, for as long as we serve.
+    let upkeep = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                if let Err(e) = state.store.maintain(state.clock.now()).await {
+                    tracing::warn!(error = %e, "storage upkeep failed");
+                }
+            }
+        })
+    };
     let app = app(state);
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await
-    .context("serving HTTP")
+    .context("serving HTTP");
+    upkeep.abort();
+    served
 }
 
 /// A database URL without its password, for messages.

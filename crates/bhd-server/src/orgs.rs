@@ -220,10 +220,17 @@ async fn patch_organization(
 ) -> ApiResult<Json<OrganizationDto>> {
     auth.require(Access::Admin)?;
     let patch = parse_org_input(&input, false)?;
+    let before = app.store.organization(auth.org()).await?;
+    let new_tz = patch.timezone.filter(|tz| tz.name() != before.timezone);
     let org = app
         .store
         .update_organization(auth.org(), patch, app.clock.now())
         .await?;
+    // Days, weeks and months are cut in the organization's time zone: the roll-ups by local
+    // day must follow it.
+    if let Some(tz) = new_tz {
+        app.store.rebuild_rollups(org.id, tz.tz()).await?;
+    }
     app.audit(
         Some(org.id),
         Actor::from(&auth.0),

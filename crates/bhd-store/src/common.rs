@@ -878,3 +878,338 @@ async fn memberships_in(tx: &mut Tx, user: UserId) -> Result<Vec<(Organization, 
         .map(|r| Ok((r.org.into_model()?, parse("role", &r.role)?)))
         .collect()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Metrics
+
+use super::{Ts, ensure_partitions, from_ts, ts};
+use crate::{DailyRollup, IdempotentAnswer, IngestCount, NewPoint};
+use bhd_domain::period::{local_midnight, next_bucket};
+use bhd_domain::{Amount, Granularity, MetricDef, Partial};
+use chrono::{Datelike, NaiveDate};
+
+#[derive(sqlx::FromRow)]
+struct MetricTypeRow {
+    name: String,
+    unit: String,
+    category: String,
+    kind: String,
+    good_direction: String,
+    description: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct DailyRow {
+    metric_type: String,
+    day: NaiveDate,
+    sum_micros: i64,
+    count: i64,
+    last_at: Ts,
+    last_micros: i64,
+}
+
+impl DailyRow {
+    fn into_model(self) -> DailyRollup {
+        DailyRollup {
+            metric_type: self.metric_type,
+            day: self.day,
+            partial: Partial {
+                sum_micros: i128::from(self.sum_micros),
+                count: u64::try_from(self.count).unwrap_or(0),
+                last_at: from_ts(self.last_at),
+                last: Amount::from_micros(self.last_micros),
+            },
+        }
+    }
+}
+
+/// The first day of each month the points fall in (UTC, as the partitions are cut).
+fn months_of(points: &[NewPoint]) -> Vec<NaiveDate> {
+    let mut months: Vec<NaiveDate> = points
+        .iter()
+        .filter_map(|p| NaiveDate::from_ymd_opt(p.recorded_at.year(), p.recorded_at.month(), 1))
+        .collect();
+    months.sort_unstable();
+    months.dedup();
+    months
+}
+
+/// Recomputes one local day's roll-up of one metric from its points.
+async fn refresh_daily(
+    tx: &mut Tx,
+    org: OrgId,
+    metric: &str,
+    day: NaiveDate,
+    tz: chrono_tz::Tz,
+) -> Result<()> {
+    let start = local_midnight(day, tz);
+    let end = next_bucket(start, Granularity::Day, tz);
+    sqlx::query::<Db>(
+        "INSERT INTO metric_daily (organization_id, metric_type, day, sum_micros, count, last_at, last_micros) \
+         SELECT organization_id, metric_type, $3, SUM(value_micros), COUNT(*), MAX(recorded_at), \
+           (SELECT b.value_micros FROM business_metrics b WHERE b.organization_id = $1 AND b.metric_type = $2 \
+              AND b.recorded_at >= $4 AND b.recorded_at < $5 ORDER BY b.recorded_at DESC, b.value_micros DESC LIMIT 1) \
+         FROM business_metrics WHERE organization_id = $1 AND metric_type = $2 AND recorded_at >= $4 AND recorded_at < $5 \
+         GROUP BY organization_id, metric_type \
+         ON CONFLICT (organization_id, metric_type, day) DO UPDATE SET sum_micros = excluded.sum_micros, \
+           count = excluded.count, last_at = excluded.last_at, last_micros = excluded.last_micros",
+    )
+    .bind(org.as_uuid())
+    .bind(metric)
+    .bind(day)
+    .bind(ts(start))
+    .bind(ts(end))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl crate::MetricsStore for This {
+    async fn custom_metric_types(&self, org: OrgId) -> Result<Vec<MetricDef>> {
+        let mut tx = self.read_tx(Ctx::org(org)).await?;
+        let rows = sqlx::query_as::<Db, MetricTypeRow>(
+            "SELECT name, unit, category, kind, good_direction, description FROM metric_types \
+             WHERE organization_id = $1 ORDER BY name",
+        )
+        .bind(org.as_uuid())
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(MetricDef {
+                    name: r.name.into(),
+                    unit: parse("unit", &r.unit)?,
+                    category: parse("category", &r.category)?,
+                    kind: parse("kind", &r.kind)?,
+                    good: parse("direction", &r.good_direction)?,
+                    canonical: false,
+                    description: r.description.into(),
+                })
+            })
+            .collect()
+    }
+
+    async fn create_metric_type(
+        &self,
+        org: OrgId,
+        def: &MetricDef,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.write_tx(Ctx::org(org)).await?;
+        sqlx::query::<Db>(
+            "INSERT INTO metric_types (organization_id, name, unit, category, kind, good_direction, description, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(org.as_uuid())
+        .bind(def.name.as_ref())
+        .bind(def.unit.as_str())
+        .bind(def.category.as_str())
+        .bind(def.kind.as_str())
+        .bind(def.good.as_str())
+        .bind(def.description.as_ref())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(conflict("metric type"))?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn ingest(
+        &self,
+        org: OrgId,
+        tz: chrono_tz::Tz,
+        points: &[NewPoint],
+        now: DateTime<Utc>,
+    ) -> Result<IngestCount> {
+        ensure_partitions(self, &months_of(points)).await?;
+        let mut tx = self.write_tx(Ctx::org(org)).await?;
+        let mut count = IngestCount::default();
+        let mut touched: Vec<(&str, NaiveDate)> = Vec::new();
+        for p in points {
+            let inserted = sqlx::query::<Db>(
+                "INSERT INTO business_metrics (organization_id, metric_type, source, dimension, recorded_at, value_micros, \
+                 category, metadata, ingested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (organization_id, metric_type, source, dimension, recorded_at) DO NOTHING",
+            )
+            .bind(org.as_uuid())
+            .bind(&p.metric_type)
+            .bind(&p.source)
+            .bind(&p.dimension)
+            .bind(ts(p.recorded_at))
+            .bind(p.value.micros())
+            .bind(p.category.as_str())
+            .bind(Json(&p.metadata))
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted == 1 {
+                count.accepted += 1;
+            } else {
+                sqlx::query::<Db>(
+                    "UPDATE business_metrics SET value_micros = $6, category = $7, metadata = $8, ingested_at = $9 \
+                     WHERE organization_id = $1 AND metric_type = $2 AND source = $3 AND dimension = $4 AND recorded_at = $5",
+                )
+                .bind(org.as_uuid())
+                .bind(&p.metric_type)
+                .bind(&p.source)
+                .bind(&p.dimension)
+                .bind(ts(p.recorded_at))
+                .bind(p.value.micros())
+                .bind(p.category.as_str())
+                .bind(Json(&p.metadata))
+                .bind(ts(now))
+                .execute(&mut *tx)
+                .await?;
+                count.updated += 1;
+            }
+            touched.push((
+                p.metric_type.as_str(),
+                bhd_domain::period::local_date(p.recorded_at, tz),
+            ));
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for (metric, day) in touched {
+            refresh_daily(&mut tx, org, metric, day, tz).await?;
+        }
+        tx.commit().await?;
+        Ok(count)
+    }
+
+    async fn daily(
+        &self,
+        org: OrgId,
+        metric_type: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailyRollup>> {
+        let mut tx = self.read_tx(Ctx::org(org)).await?;
+        let rows = sqlx::query_as::<Db, DailyRow>(
+            "SELECT metric_type, day, sum_micros, count, last_at, last_micros FROM metric_daily \
+             WHERE organization_id = $1 AND metric_type = $2 AND day >= $3 AND day <= $4 ORDER BY day",
+        )
+        .bind(org.as_uuid())
+        .bind(metric_type)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(rows.into_iter().map(DailyRow::into_model).collect())
+    }
+
+    async fn daily_since(&self, org: OrgId, from: NaiveDate) -> Result<Vec<DailyRollup>> {
+        let mut tx = self.read_tx(Ctx::org(org)).await?;
+        let rows = sqlx::query_as::<Db, DailyRow>(
+            "SELECT metric_type, day, sum_micros, count, last_at, last_micros FROM metric_daily \
+             WHERE organization_id = $1 AND day >= $2 ORDER BY metric_type, day",
+        )
+        .bind(org.as_uuid())
+        .bind(from)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(rows.into_iter().map(DailyRow::into_model).collect())
+    }
+
+    async fn latest_days(&self, org: OrgId) -> Result<Vec<(String, NaiveDate)>> {
+        let mut tx = self.read_tx(Ctx::org(org)).await?;
+        // The latest row per metric through the primary key, rather than MAX(day), whose type
+        // SQLite does not report.
+        let rows: Vec<(String, NaiveDate)> = sqlx::query_as::<Db, (String, NaiveDate)>(
+            "SELECT d.metric_type, d.day FROM metric_daily d WHERE d.organization_id = $1 AND d.day = \
+             (SELECT e.day FROM metric_daily e WHERE e.organization_id = d.organization_id \
+              AND e.metric_type = d.metric_type ORDER BY e.day DESC LIMIT 1) ORDER BY d.metric_type",
+        )
+        .bind(org.as_uuid())
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    async fn idempotent_answer(&self, org: OrgId, key: &str) -> Result<Option<IdempotentAnswer>> {
+        let mut tx = self.read_tx(Ctx::org(org)).await?;
+        let row: Option<(String, i32, String)> = sqlx::query_as::<Db, (String, i32, String)>(
+            "SELECT request_hash, status, body FROM idempotency_keys WHERE organization_id = $1 AND key = $2",
+        )
+        .bind(org.as_uuid())
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(row.map(|(request_hash, status, body)| IdempotentAnswer {
+            request_hash,
+            status: u16::try_from(status).unwrap_or(500),
+            body,
+        }))
+    }
+
+    async fn remember_answer(
+        &self,
+        org: OrgId,
+        key: &str,
+        a: &IdempotentAnswer,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.write_tx(Ctx::org(org)).await?;
+        sqlx::query::<Db>(
+            "INSERT INTO idempotency_keys (organization_id, key, request_hash, status, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (organization_id, key) DO NOTHING",
+        )
+        .bind(org.as_uuid())
+        .bind(key)
+        .bind(&a.request_hash)
+        .bind(i32::from(a.status))
+        .bind(&a.body)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn rebuild_rollups(&self, org: OrgId, tz: chrono_tz::Tz) -> Result<()> {
+        let mut tx = self.write_tx(Ctx::org(org)).await?;
+        sqlx::query::<Db>("DELETE FROM metric_daily WHERE organization_id = $1")
+            .bind(org.as_uuid())
+            .execute(&mut *tx)
+            .await?;
+        let spans: Vec<(String, Ts, Ts)> = sqlx::query_as::<Db, (String, Ts, Ts)>(
+            "SELECT metric_type, MIN(recorded_at), MAX(recorded_at) FROM business_metrics \
+             WHERE organization_id = $1 GROUP BY metric_type",
+        )
+        .bind(org.as_uuid())
+        .fetch_all(&mut *tx)
+        .await?;
+        // Every local day between a metric's first and last point; days without points write
+        // nothing (the roll-up query groups no rows).
+        for (metric, first, last) in spans {
+            let (mut day, last) = (
+                bhd_domain::period::local_date(from_ts(first), tz),
+                bhd_domain::period::local_date(from_ts(last), tz),
+            );
+            while day <= last {
+                refresh_daily(&mut tx, org, &metric, day, tz).await?;
+                day = day.succ_opt().unwrap_or(last + chrono::Duration::days(1));
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn maintain(&self, now: DateTime<Utc>) -> Result<()> {
+        // The current month and the three ahead, so that ingest rarely has to create one.
+        let mut months = Vec::new();
+        let mut m = NaiveDate::from_ymd_opt(now.year(), now.month(), 1).unwrap_or_default();
+        for _ in 0..4 {
+            months.push(m);
+            m = m.checked_add_months(chrono::Months::new(1)).unwrap_or(m);
+        }
+        ensure_partitions(self, &months).await
+    }
+}

@@ -88,7 +88,7 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
 
 /// Everything the server persists. One trait, two engines; both pass the same test suite.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: MetricsStore + Send + Sync + 'static {
     /// The engine behind this store.
     fn engine(&self) -> Engine;
     /// Checks the database answers (for `/readyz`).
@@ -219,4 +219,54 @@ impl Ctx<'_> {
             ..Self::default()
         }
     }
+}
+
+/// The metric time series: custom types, points, daily roll-ups, idempotency. Part of [`Store`].
+#[async_trait]
+pub trait MetricsStore: Send + Sync + 'static {
+    /// The organization's custom metric types.
+    async fn custom_metric_types(&self, org: OrgId) -> Result<Vec<bhd_domain::MetricDef>>;
+    /// Adds a custom metric type (Conflict("metric type") if the name is taken).
+    async fn create_metric_type(
+        &self,
+        org: OrgId,
+        def: &bhd_domain::MetricDef,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Writes points (replacing those with the same identity) and brings the daily roll-ups of
+    /// the touched local days (in `tz`) up to date, all in one transaction.
+    async fn ingest(
+        &self,
+        org: OrgId,
+        tz: chrono_tz::Tz,
+        points: &[NewPoint],
+        now: DateTime<Utc>,
+    ) -> Result<IngestCount>;
+    /// Daily roll-ups of one metric for local days `from..=to`, oldest first.
+    async fn daily(
+        &self,
+        org: OrgId,
+        metric_type: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<DailyRollup>>;
+    /// Daily roll-ups of every metric from local day `from` on.
+    async fn daily_since(&self, org: OrgId, from: chrono::NaiveDate) -> Result<Vec<DailyRollup>>;
+    /// Each metric the organization has data for, with its latest local day.
+    async fn latest_days(&self, org: OrgId) -> Result<Vec<(String, chrono::NaiveDate)>>;
+    /// The answer stored for an idempotency key.
+    async fn idempotent_answer(&self, org: OrgId, key: &str) -> Result<Option<IdempotentAnswer>>;
+    /// Stores the answer for an idempotency key (the first one stored wins).
+    async fn remember_answer(
+        &self,
+        org: OrgId,
+        key: &str,
+        answer: &IdempotentAnswer,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Recomputes every daily roll-up of the organization for local days in `tz` (after the
+    /// organization's time zone changed), in one transaction.
+    async fn rebuild_rollups(&self, org: OrgId, tz: chrono_tz::Tz) -> Result<()>;
+    /// Periodic upkeep: on PostgreSQL, creates the metric partitions for the months around `now`.
+    async fn maintain(&self, now: DateTime<Utc>) -> Result<()>;
 }

@@ -180,3 +180,43 @@ pub struct AuditRecord {
     pub detail: Value,
     pub at: DateTime<Utc>,
 }
+
+/// A metric point to store.
+#[derive(Debug, Clone)]
+pub struct NewPoint {
+    pub metric_type: String,
+    pub category: bhd_domain::Category,
+    pub source: String,
+    /// `metadata.dimension`, or "" when the point has none.
+    pub dimension: String,
+    /// Truncated to microseconds (both engines keep exactly that).
+    pub recorded_at: DateTime<Utc>,
+    pub value: bhd_domain::Amount,
+    pub metadata: Value,
+}
+
+/// What an ingest wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IngestCount {
+    /// Points that did not exist before.
+    pub accepted: u64,
+    /// Points that replaced an existing value (same identity).
+    pub updated: u64,
+}
+
+/// One local day's roll-up of one metric.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DailyRollup {
+    pub metric_type: String,
+    pub day: chrono::NaiveDate,
+    pub partial: bhd_domain::Partial,
+}
+
+/// A stored answer to a write sent with an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdempotentAnswer {
+    /// SHA-256 of the request (method, path and body): another body with the same key is refused.
+    pub request_hash: String,
+    pub status: u16,
+    pub body: String,
+}

@@ -21,6 +21,8 @@ pub(crate) const ENGINE: Engine = Engine::Postgres;
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Months whose metric partition is known to exist (saves a round trip per ingest).
+    partitions: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<chrono::NaiveDate>>>,
 }
 
 impl PgStore {
@@ -51,7 +53,10 @@ impl PgStore {
             })
             .connect_with(opts)
             .await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            partitions: Default::default(),
+        })
     }
 
     /// The pool (running as `bhd_app`), for engine-specific tools such as benchmarks and tests.
@@ -88,6 +93,43 @@ impl PgStore {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+}
+
+/// Points' times are stored as `timestamptz` (microsecond precision).
+pub(crate) type Ts = chrono::DateTime<chrono::Utc>;
+
+pub(crate) fn ts(t: chrono::DateTime<chrono::Utc>) -> Ts {
+    t
+}
+
+pub(crate) fn from_ts(t: Ts) -> chrono::DateTime<chrono::Utc> {
+    t
+}
+
+/// Creates the monthly partitions of `business_metrics` for these months (first days) if they
+/// do not exist yet, each in its own short transaction: creating a partition locks the parent
+/// table, which must not be held for the length of an ingest.
+pub(crate) async fn ensure_partitions(store: &This, months: &[chrono::NaiveDate]) -> Result<()> {
+    for month in months {
+        let known = store
+            .partitions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(month);
+        if known {
+            continue;
+        }
+        sqlx::query("SELECT bhd_ensure_metric_partition($1)")
+            .bind(month)
+            .execute(&store.pool)
+            .await?;
+        store
+            .partitions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(*month);
+    }
+    Ok(())
 }
 
 /// Moves the transaction's tenant boundary to another organization (used when sign-up accepts

@@ -72,6 +72,23 @@ impl SqliteStore {
     }
 }
 
+/// How a point's time is stored: integer microseconds since the epoch (numbers compare exactly;
+/// text would depend on formatting).
+pub(crate) type Ts = i64;
+
+pub(crate) fn ts(t: chrono::DateTime<chrono::Utc>) -> Ts {
+    t.timestamp_micros()
+}
+
+pub(crate) fn from_ts(t: Ts) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_micros(t).unwrap_or_default()
+}
+
+/// SQLite has no partitions.
+pub(crate) async fn ensure_partitions(_store: &This, _months: &[chrono::NaiveDate]) -> Result<()> {
+    Ok(())
+}
+
 /// SQLite has no row-level security: the organization filter in every query is the boundary.
 pub(crate) async fn set_org(_tx: &mut Tx, _org: OrgId) -> Result<()> {
     Ok(())
