@@ -9,6 +9,8 @@ export default defineConfig({
   },
   test: {
     environment: 'jsdom',
+    // As next.config.ts (`trailingSlash: true`), so that links render as they do in the build.
+    env: { __NEXT_TRAILING_SLASH: 'true' },
     globals: true,
     setupFiles: ['./test/setup.ts'],
     include: ['**/*.test.{ts,tsx}'],

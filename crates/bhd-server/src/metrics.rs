@@ -81,7 +81,7 @@ pub struct CatalogDto {
 }
 
 /// Looks a metric type up among the canonical ones and the organization's custom ones.
-async fn definitions(app: &AppState, org: OrgId) -> ApiResult<Vec<MetricDef>> {
+pub(crate) async fn definitions(app: &AppState, org: OrgId) -> ApiResult<Vec<MetricDef>> {
     let mut defs: Vec<MetricDef> = canonical().to_vec();
     defs.extend(app.store.custom_metric_types(org).await?);
     Ok(defs)
@@ -162,7 +162,7 @@ async fn create_type(
 
 /// One point as sent; every field is checked, so all are optional here.
 #[derive(Debug, Deserialize)]
-struct RawPoint {
+pub(crate) struct RawPoint {
     metric_type: Option<String>,
     value: Option<Box<RawValue>>,
     recorded_at: Option<String>,
@@ -218,7 +218,7 @@ fn valid_source(s: &str) -> bool {
 }
 
 /// Checks one point; errors are pushed with the field path prefixed by `at`.
-fn check_point(
+pub(crate) fn check_point(
     raw: RawPoint,
     at: &str,
     defs: &HashMap<&str, &MetricDef>,
@@ -498,7 +498,7 @@ async fn ingest(
     Ok(json_answer(StatusCode::OK, answer, false))
 }
 
-async fn org_tz(app: &AppState, org: OrgId) -> ApiResult<chrono_tz::Tz> {
+pub(crate) async fn org_tz(app: &AppState, org: OrgId) -> ApiResult<chrono_tz::Tz> {
     let o = app.store.organization(org).await?;
     TimeZone::parse(&o.timezone)
         .map(|t| t.tz())

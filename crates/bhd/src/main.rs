@@ -43,6 +43,24 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Create a demo organization with years of realistic daily history, and its owner.
+    Demo {
+        /// saas, ecommerce or services.
+        #[arg(long, default_value = "saas")]
+        profile: String,
+        /// Years of daily history (at least 1).
+        #[arg(long, default_value_t = 3)]
+        years: u32,
+        /// The demo owner's email.
+        #[arg(long, default_value = "demo@bhd.local")]
+        email: String,
+        /// The demo owner's password (at least 10 characters).
+        #[arg(long, env = "BHD_DEMO_PASSWORD", default_value = "demo-password-123")]
+        password: String,
+        /// Succeed without change when the email already has an account (first-start scripts).
+        #[arg(long)]
+        exists_ok: bool,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -179,6 +197,35 @@ async fn run() -> anyhow::Result<()> {
             );
             println!("API docs at http://{addr}/docs");
             bhd_server::serve(listener, state, shutdown_signal()).await
+        }
+        Command::Demo { profile, years, email, password, exists_ok } => {
+            let profile: bhd_domain::demo::Profile = profile.parse().map_err(|e| anyhow::anyhow!("--profile {e}"))?;
+            anyhow::ensure!((1..=20).contains(&years), "--years must be between 1 and 20");
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
+            let password = Password::parse(&password).map_err(|e| anyhow::anyhow!("--password {e}"))?;
+            let store = bhd_store::connect(&config.database_url).await?;
+            if exists_ok && store.user_credentials(&email).await?.is_some() {
+                println!("demo user {email} already exists; nothing to do");
+                return Ok(());
+            }
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} points ({eta})")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar.set_message(format!("loading {years} years of {profile} history"));
+            let demo = bhd_server::demo::load(store.as_ref(), profile, years, email.clone(), password, chrono::Utc::now(), |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await
+            .map_err(|e| if bhd_server::demo::is_taken(&e) { anyhow::anyhow!("a user with email {email} already exists") } else { e })?;
+            bar.finish_and_clear();
+            println!(
+                "demo organization {} (slug {}) with {} points; log in as {} with the password you gave (default demo-password-123)",
+                demo.organization.name, demo.organization.slug, demo.points, demo.user.email
+            );
+            Ok(())
         }
         Command::Migrate => {
             bhd_store::connect(&config.database_url).await?;

@@ -1,17 +1,10 @@
 'use client';
 
-import dynamic from 'next/dynamic';
 import { canWriteMetrics } from '@/lib/api';
 import { useSession } from '@/lib/session';
 import { Alert } from '../ui/alert';
 import { Section } from '../ui/card';
-import { Loading } from '../ui/spinner';
-
-// Fetched after the first render: React Hook Form and Zod stay out of the page's first load.
-const CsvImportForm = dynamic(() => import('./csv-import-form').then((m) => m.CsvImportForm), {
-  ssr: false,
-  loading: () => <Loading label="Loading the import form…" />,
-});
+import { CsvImportForm } from './csv-import-form';
 
 export function CsvImportSection() {
   const role = useSession((s) => s.role);

@@ -1,6 +1,5 @@
 'use client';
 
-import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import {
@@ -17,8 +16,8 @@ import { useSession } from '@/lib/session';
 import { Alert } from '../ui/alert';
 import { EmptyState, Section } from '../ui/card';
 import { Select } from '../ui/field';
-import { Loading } from '../ui/spinner';
 import { ChangeIndicator } from './change-indicator';
+import { CustomRangeForm } from './custom-range-form';
 import { formatBucket, formatPlainDate, formatValue, humanizeMetric, KIND_LABELS } from './format';
 import {
   DEFAULT_GRANULARITY,
@@ -35,12 +34,6 @@ import { SeriesChart } from './series-chart';
 import { SeriesTable } from './series-table';
 
 type CompareChoice = CompareMode | 'none';
-
-// The form (React Hook Form and Zod) is fetched only when someone picks custom dates.
-const CustomRangeForm = dynamic(() => import('./custom-range-form').then((m) => m.CustomRangeForm), {
-  ssr: false,
-  loading: () => <Loading label="Loading…" />,
-});
 
 const COMPARE_OPTIONS: { value: CompareChoice; label: string }[] = [
   { value: 'none', label: 'No comparison' },
