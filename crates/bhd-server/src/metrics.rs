@@ -163,12 +163,12 @@ async fn create_type(
 /// One point as sent; every field is checked, so all are optional here.
 #[derive(Debug, Deserialize)]
 pub(crate) struct RawPoint {
-    metric_type: Option<String>,
-    value: Option<Box<RawValue>>,
-    recorded_at: Option<String>,
-    category: Option<String>,
-    source: Option<String>,
-    metadata: Option<serde_json::Value>,
+    pub(crate) metric_type: Option<String>,
+    pub(crate) value: Option<Box<RawValue>>,
+    pub(crate) recorded_at: Option<String>,
+    pub(crate) category: Option<String>,
+    pub(crate) source: Option<String>,
+    pub(crate) metadata: Option<serde_json::Value>,
 }
 
 /// Documents the body of `POST /metrics` (parsing reads the raw JSON to keep values exact).
