@@ -41,7 +41,12 @@ pub async fn load(
     };
     let name = OrgName::parse(&format!("Demo {label} Company")).map_err(|e| anyhow::anyhow!(e))?;
     let password_hash = crate::auth::password::hash(password).await?;
-    let user = NewUser { email, name: "Demo Owner".into(), password_hash, now };
+    let user = NewUser {
+        email,
+        name: "Demo Owner".into(),
+        password_hash,
+        now,
+    };
     let org = new_organization(name, Some(profile.industry()), None, Some(tz), now);
     let (user, organization) = store.signup(user, org).await?;
 
@@ -53,7 +58,8 @@ pub async fn load(
     let mut written = 0u64;
     let mut chunk = Vec::with_capacity(CHUNK);
     for p in sim {
-        let def = canonical_def(p.metric).ok_or_else(|| anyhow::anyhow!("simulation emitted unknown metric {}", p.metric))?;
+        let def = canonical_def(p.metric)
+            .ok_or_else(|| anyhow::anyhow!("simulation emitted unknown metric {}", p.metric))?;
         // Noon local time: inside the day whatever the DST rules.
         let at = local_midnight(p.date, tz.tz()) + Duration::hours(12);
         chunk.push(NewPoint {
@@ -66,19 +72,32 @@ pub async fn load(
             metadata: serde_json::json!({}),
         });
         if chunk.len() == CHUNK {
-            written += store.ingest(organization.id, tz.tz(), &chunk, now).await?.accepted;
+            written += store
+                .ingest(organization.id, tz.tz(), &chunk, now)
+                .await?
+                .accepted;
             chunk.clear();
             progress(written, total);
         }
     }
     if !chunk.is_empty() {
-        written += store.ingest(organization.id, tz.tz(), &chunk, now).await?.accepted;
+        written += store
+            .ingest(organization.id, tz.tz(), &chunk, now)
+            .await?
+            .accepted;
         progress(written, total);
     }
-    Ok(Demo { user, organization, points: written })
+    Ok(Demo {
+        user,
+        organization,
+        points: written,
+    })
 }
 
 /// Whether the error is "that email already has an account".
 pub fn is_taken(e: &anyhow::Error) -> bool {
-    matches!(e.downcast_ref::<StoreError>(), Some(StoreError::Conflict("email")))
+    matches!(
+        e.downcast_ref::<StoreError>(),
+        Some(StoreError::Conflict("email"))
+    )
 }

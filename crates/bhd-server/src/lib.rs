@@ -13,6 +13,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod import;
 pub mod json;
 pub mod metrics;
 pub mod openapi;
@@ -89,6 +90,7 @@ pub fn app(state: AppState) -> Router {
         .merge(apikeys::router())
         .merge(audit::router())
         .merge(metrics::router())
+        .merge(import::router())
         .split_for_parts();
     let api = api
         .route(

@@ -935,7 +935,7 @@ fn months_of(points: &[NewPoint]) -> Vec<NaiveDate> {
 }
 
 /// Recomputes one local day's roll-up of one metric from its points.
-async fn refresh_daily(
+pub(super) async fn refresh_daily(
     tx: &mut Tx,
     org: OrgId,
     metric: &str,
@@ -1026,56 +1026,19 @@ impl crate::MetricsStore for This {
     ) -> Result<IngestCount> {
         ensure_partitions(self, &months_of(points)).await?;
         let mut tx = self.write_tx(Ctx::org(org)).await?;
-        let mut count = IngestCount::default();
-        let mut touched: Vec<(&str, NaiveDate)> = Vec::new();
-        for p in points {
-            let inserted = sqlx::query::<Db>(
-                "INSERT INTO business_metrics (organization_id, metric_type, source, dimension, recorded_at, value_micros, \
-                 category, metadata, ingested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                 ON CONFLICT (organization_id, metric_type, source, dimension, recorded_at) DO NOTHING",
-            )
-            .bind(org.as_uuid())
-            .bind(&p.metric_type)
-            .bind(&p.source)
-            .bind(&p.dimension)
-            .bind(ts(p.recorded_at))
-            .bind(p.value.micros())
-            .bind(p.category.as_str())
-            .bind(Json(&p.metadata))
-            .bind(ts(now))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if inserted == 1 {
-                count.accepted += 1;
-            } else {
-                sqlx::query::<Db>(
-                    "UPDATE business_metrics SET value_micros = $6, category = $7, metadata = $8, ingested_at = $9 \
-                     WHERE organization_id = $1 AND metric_type = $2 AND source = $3 AND dimension = $4 AND recorded_at = $5",
+        let count = super::write_points(&mut tx, org, points, now).await?;
+        let mut touched: Vec<(&str, NaiveDate)> = points
+            .iter()
+            .map(|p| {
+                (
+                    p.metric_type.as_str(),
+                    bhd_domain::period::local_date(p.recorded_at, tz),
                 )
-                .bind(org.as_uuid())
-                .bind(&p.metric_type)
-                .bind(&p.source)
-                .bind(&p.dimension)
-                .bind(ts(p.recorded_at))
-                .bind(p.value.micros())
-                .bind(p.category.as_str())
-                .bind(Json(&p.metadata))
-                .bind(ts(now))
-                .execute(&mut *tx)
-                .await?;
-                count.updated += 1;
-            }
-            touched.push((
-                p.metric_type.as_str(),
-                bhd_domain::period::local_date(p.recorded_at, tz),
-            ));
-        }
+            })
+            .collect();
         touched.sort_unstable();
         touched.dedup();
-        for (metric, day) in touched {
-            refresh_daily(&mut tx, org, metric, day, tz).await?;
-        }
+        super::refresh_days(&mut tx, org, &touched, tz).await?;
         tx.commit().await?;
         Ok(count)
     }

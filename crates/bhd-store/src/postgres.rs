@@ -132,6 +132,126 @@ pub(crate) async fn ensure_partitions(store: &This, months: &[chrono::NaiveDate]
     Ok(())
 }
 
+/// Writes a batch with one statement (`INSERT … SELECT FROM UNNEST` of column arrays), so a
+/// batch costs one round trip instead of one per point. Within a batch the last point of an
+/// identity wins (PostgreSQL refuses to update one row twice in a statement); the earlier
+/// duplicates count as updated, as they would had they come one by one.
+pub(crate) async fn write_points(
+    tx: &mut Tx,
+    org: OrgId,
+    points: &[crate::NewPoint],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::IngestCount> {
+    let mut last: std::collections::HashMap<
+        (&str, &str, &str, chrono::DateTime<chrono::Utc>),
+        usize,
+    > = std::collections::HashMap::with_capacity(points.len());
+    for (i, p) in points.iter().enumerate() {
+        last.insert(
+            (
+                p.metric_type.as_str(),
+                p.source.as_str(),
+                p.dimension.as_str(),
+                p.recorded_at,
+            ),
+            i,
+        );
+    }
+    let mut keep: Vec<usize> = last.into_values().collect();
+    keep.sort_unstable();
+    let duplicates = (points.len() - keep.len()) as u64;
+    let pick = |f: &dyn Fn(&crate::NewPoint) -> String| {
+        keep.iter().map(|&i| f(&points[i])).collect::<Vec<String>>()
+    };
+    let metric = pick(&|p| p.metric_type.clone());
+    let source = pick(&|p| p.source.clone());
+    let dimension = pick(&|p| p.dimension.clone());
+    let category = pick(&|p| p.category.as_str().to_owned());
+    let recorded: Vec<chrono::DateTime<chrono::Utc>> =
+        keep.iter().map(|&i| points[i].recorded_at).collect();
+    let value: Vec<i64> = keep.iter().map(|&i| points[i].value.micros()).collect();
+    let metadata: Vec<sqlx::types::Json<&serde_json::Value>> = keep
+        .iter()
+        .map(|&i| sqlx::types::Json(&points[i].metadata))
+        .collect();
+    // How many of these identities exist already (xmax cannot be returned from a partitioned
+    // table, so the count comes first; the write lock of the upsert follows in this transaction).
+    let existing: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM UNNEST($2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS t(m, s, d, r) \
+         JOIN business_metrics b ON b.organization_id = $1 AND b.metric_type = t.m AND b.source = t.s \
+           AND b.dimension = t.d AND b.recorded_at = t.r",
+    )
+    .bind(org.as_uuid())
+    .bind(&metric)
+    .bind(&source)
+    .bind(&dimension)
+    .bind(&recorded)
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO business_metrics (organization_id, metric_type, source, dimension, recorded_at, value_micros, \
+         category, metadata, ingested_at) \
+         SELECT $1, t.m, t.s, t.d, t.r, t.v, t.c, t.j, $9 FROM UNNEST($2::text[], $3::text[], $4::text[], \
+           $5::timestamptz[], $6::bigint[], $7::text[], $8::jsonb[]) AS t(m, s, d, r, v, c, j) \
+         ON CONFLICT (organization_id, metric_type, source, dimension, recorded_at) DO UPDATE SET \
+           value_micros = excluded.value_micros, category = excluded.category, metadata = excluded.metadata, \
+           ingested_at = excluded.ingested_at",
+    )
+    .bind(org.as_uuid())
+    .bind(&metric)
+    .bind(&source)
+    .bind(&dimension)
+    .bind(&recorded)
+    .bind(&value)
+    .bind(&category)
+    .bind(&metadata)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    let existing = u64::try_from(existing).unwrap_or(0);
+    Ok(crate::IngestCount {
+        accepted: keep.len() as u64 - existing,
+        updated: existing + duplicates,
+    })
+}
+
+/// Recomputes the roll-ups of every touched local day with one set-based statement.
+pub(crate) async fn refresh_days(
+    tx: &mut Tx,
+    org: OrgId,
+    touched: &[(&str, chrono::NaiveDate)],
+    tz: chrono_tz::Tz,
+) -> Result<()> {
+    use bhd_domain::period::{local_midnight, next_bucket};
+    let metric: Vec<&str> = touched.iter().map(|(m, _)| *m).collect();
+    let day: Vec<chrono::NaiveDate> = touched.iter().map(|(_, d)| *d).collect();
+    let start: Vec<chrono::DateTime<chrono::Utc>> =
+        day.iter().map(|d| local_midnight(*d, tz)).collect();
+    let end: Vec<chrono::DateTime<chrono::Utc>> = start
+        .iter()
+        .map(|s| next_bucket(*s, bhd_domain::Granularity::Day, tz))
+        .collect();
+    sqlx::query(
+        "INSERT INTO metric_daily (organization_id, metric_type, day, sum_micros, count, last_at, last_micros) \
+         SELECT $1::uuid, t.m, t.day, SUM(b.value_micros), COUNT(*), MAX(b.recorded_at), \
+           (array_agg(b.value_micros ORDER BY b.recorded_at DESC, b.value_micros DESC))[1] \
+         FROM UNNEST($2::text[], $3::date[], $4::timestamptz[], $5::timestamptz[]) AS t(m, day, s, e) \
+         JOIN business_metrics b ON b.organization_id = $1::uuid AND b.metric_type = t.m \
+           AND b.recorded_at >= t.s AND b.recorded_at < t.e \
+         GROUP BY t.m, t.day \
+         ON CONFLICT (organization_id, metric_type, day) DO UPDATE SET sum_micros = excluded.sum_micros, \
+           count = excluded.count, last_at = excluded.last_at, last_micros = excluded.last_micros",
+    )
+    .bind(org.as_uuid())
+    .bind(&metric)
+    .bind(&day)
+    .bind(&start)
+    .bind(&end)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Moves the transaction's tenant boundary to another organization (used when sign-up accepts
 /// invitations from several organizations).
 pub(crate) async fn set_org(tx: &mut Tx, org: OrgId) -> Result<()> {

@@ -89,6 +89,70 @@ pub(crate) async fn ensure_partitions(_store: &This, _months: &[chrono::NaiveDat
     Ok(())
 }
 
+/// Writes points one prepared statement at a time inside the caller's transaction: SQLite's own
+/// bulk path. A new point is one INSERT; a point with an existing identity is replaced.
+pub(crate) async fn write_points(
+    tx: &mut Tx,
+    org: OrgId,
+    points: &[crate::NewPoint],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::IngestCount> {
+    let mut count = crate::IngestCount::default();
+    for p in points {
+        let inserted = sqlx::query(
+            "INSERT INTO business_metrics (organization_id, metric_type, source, dimension, recorded_at, value_micros, \
+             category, metadata, ingested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (organization_id, metric_type, source, dimension, recorded_at) DO NOTHING",
+        )
+        .bind(org.as_uuid())
+        .bind(&p.metric_type)
+        .bind(&p.source)
+        .bind(&p.dimension)
+        .bind(ts(p.recorded_at))
+        .bind(p.value.micros())
+        .bind(p.category.as_str())
+        .bind(sqlx::types::Json(&p.metadata))
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            count.accepted += 1;
+            continue;
+        }
+        sqlx::query(
+            "UPDATE business_metrics SET value_micros = $6, category = $7, metadata = $8, ingested_at = $9 \
+             WHERE organization_id = $1 AND metric_type = $2 AND source = $3 AND dimension = $4 AND recorded_at = $5",
+        )
+        .bind(org.as_uuid())
+        .bind(&p.metric_type)
+        .bind(&p.source)
+        .bind(&p.dimension)
+        .bind(ts(p.recorded_at))
+        .bind(p.value.micros())
+        .bind(p.category.as_str())
+        .bind(sqlx::types::Json(&p.metadata))
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await?;
+        count.updated += 1;
+    }
+    Ok(count)
+}
+
+/// Recomputes the touched days' roll-ups, one day at a time.
+pub(crate) async fn refresh_days(
+    tx: &mut Tx,
+    org: OrgId,
+    touched: &[(&str, chrono::NaiveDate)],
+    tz: chrono_tz::Tz,
+) -> Result<()> {
+    for (metric, day) in touched {
+        common::refresh_daily(tx, org, metric, *day, tz).await?;
+    }
+    Ok(())
+}
+
 /// SQLite has no row-level security: the organization filter in every query is the boundary.
 pub(crate) async fn set_org(_tx: &mut Tx, _org: OrgId) -> Result<()> {
     Ok(())
