@@ -217,10 +217,14 @@ export interface SeriesParams {
 }
 
 export interface ImportResult {
+  /** Points that did not exist before. */
   accepted: number;
+  /** Points that replaced an existing value. */
   updated: number;
-  /** Line 1 is the CSV header. */
+  /** The first rejected lines (the server lists up to 1,000); line 1 is the CSV header. */
   rejected: { line: number; error: string }[];
+  /** Every rejected line, listed or not. */
+  rejected_count?: number;
 }
 
 // ---------------------------------------------------------------------------

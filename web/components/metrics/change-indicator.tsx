@@ -26,7 +26,7 @@ export function ChangeIndicator({
   good: GoodDirection;
   unit: MetricUnit;
   currency: string;
-  /** What it compares with: "vs the previous 30 days". */
+  /** What it compares with: "vs the 30 days before". */
   against: string;
   className?: string;
 }) {

@@ -69,20 +69,22 @@ export function CsvImportForm() {
 
 function ImportOutcome({ fileName, result }: { fileName: string; result: ImportResult }) {
   const { accepted, updated, rejected } = result;
+  // The server lists the first rejected lines and counts them all.
+  const rejectedCount = Math.max(result.rejected_count ?? 0, rejected.length);
   const shown = rejected.slice(0, MAX_REJECTED_ROWS);
   return (
     <div className="space-y-3">
-      <Alert tone={rejected.length > 0 ? 'warning' : 'success'}>
+      <Alert tone={rejectedCount > 0 ? 'warning' : 'success'}>
         <p className="font-semibold">
-          Imported “{fileName}”{rejected.length > 0 ? `, with ${rejected.length} rejected ${plural(rejected.length, 'line')}` : ''}.
+          Imported “{fileName}”{rejectedCount > 0 ? `, with ${rejectedCount.toLocaleString()} rejected ${plural(rejectedCount, 'line')}` : ''}.
         </p>
         <dl className="mt-2 flex flex-wrap gap-x-6 gap-y-1">
           <Figure label="Accepted" value={accepted} />
           <Figure label="Updated" value={updated} />
-          <Figure label="Rejected" value={rejected.length} />
+          <Figure label="Rejected" value={rejectedCount} />
         </dl>
       </Alert>
-      {rejected.length > 0 && (
+      {shown.length > 0 && (
         <div className="overflow-x-auto rounded-md ring-1 ring-gray-200">
           <table className="min-w-full divide-y divide-gray-200 text-left text-sm">
             <caption className="sr-only">Rejected lines (line 1 is the header)</caption>
@@ -105,9 +107,10 @@ function ImportOutcome({ fileName, result }: { fileName: string; result: ImportR
               ))}
             </tbody>
           </table>
-          {rejected.length > shown.length && (
+          {rejectedCount > shown.length && (
             <p className="border-t border-gray-200 bg-gray-50 px-3 py-2 text-sm text-gray-700">
-              And {rejected.length - shown.length} more rejected {plural(rejected.length - shown.length, 'line')}.
+              And {(rejectedCount - shown.length).toLocaleString()} more rejected{' '}
+              {plural(rejectedCount - shown.length, 'line')}.
             </p>
           )}
         </div>

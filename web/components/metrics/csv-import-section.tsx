@@ -1,10 +1,17 @@
 'use client';
 
+import dynamic from 'next/dynamic';
 import { canWriteMetrics } from '@/lib/api';
 import { useSession } from '@/lib/session';
 import { Alert } from '../ui/alert';
 import { Section } from '../ui/card';
-import { CsvImportForm } from './csv-import-form';
+import { Loading } from '../ui/spinner';
+
+// Fetched after the first render: the form (React Hook Form, Zod) stays out of the first load.
+const CsvImportForm = dynamic(() => import('./csv-import-form').then((m) => m.CsvImportForm), {
+  ssr: false,
+  loading: () => <Loading label="Loading the import form…" />,
+});
 
 export function CsvImportSection() {
   const role = useSession((s) => s.role);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeChange, formatBucket, formatValue, humanizeMetric } from './format';
+import { bucketPhrase, describeChange, formatBucket, formatValue, humanizeMetric } from './format';
 import { alignDate, granularityFor, presetRange, seriesWindow, startOfDay, todayIn } from './range';
 
 describe('formatValue', () => {
@@ -63,6 +63,8 @@ describe('formatBucket', () => {
     expect(formatBucket(start, 'quarter', 'Asia/Tokyo', 'short')).toBe('Q2 2025');
     expect(formatBucket(start, 'quarter', 'UTC', 'short')).toBe('Q1 2025');
     expect(formatBucket('2024-12-31T23:00:00Z', 'year', 'Europe/Berlin', 'short')).toBe('2025');
+    expect(bucketPhrase(start, 'week', 'Asia/Tokyo')).toBe('the week of Apr 1, 2025');
+    expect(bucketPhrase(start, 'month', 'Asia/Tokyo')).toBe('April 2025');
   });
 });
 

@@ -213,6 +213,12 @@ export function formatBucket(start: string, granularity: Granularity, timeZone: 
   }
 }
 
+/** A bucket inside a sentence: "the week of Nov 24, 2025", "November 2025". */
+export function bucketPhrase(start: string, granularity: Granularity, timeZone: string): string {
+  if (granularity === 'week') return `the week of ${formatBucket(start, 'day', timeZone, 'long')}`;
+  return formatBucket(start, granularity, timeZone, 'long');
+}
+
 /** A calendar date (`YYYY-MM-DD`, as date inputs use) for people: "Nov 24, 2025". */
 export function formatPlainDate(date: string): string {
   const d = new Date(`${date}T00:00:00Z`);

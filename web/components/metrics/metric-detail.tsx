@@ -1,5 +1,6 @@
 'use client';
 
+import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import {
@@ -16,9 +17,9 @@ import { useSession } from '@/lib/session';
 import { Alert } from '../ui/alert';
 import { EmptyState, Section } from '../ui/card';
 import { Select } from '../ui/field';
+import { Loading } from '../ui/spinner';
 import { ChangeIndicator } from './change-indicator';
-import { CustomRangeForm } from './custom-range-form';
-import { formatBucket, formatPlainDate, formatValue, humanizeMetric, KIND_LABELS } from './format';
+import { bucketPhrase, formatPlainDate, formatValue, humanizeMetric, KIND_LABELS } from './format';
 import {
   DEFAULT_GRANULARITY,
   granularityFor,
@@ -34,6 +35,12 @@ import { SeriesChart } from './series-chart';
 import { SeriesTable } from './series-table';
 
 type CompareChoice = CompareMode | 'none';
+
+// Fetched when custom dates are chosen: the form (React Hook Form, Zod) stays out of the first load.
+const CustomRangeForm = dynamic(() => import('./custom-range-form').then((m) => m.CustomRangeForm), {
+  ssr: false,
+  loading: () => <Loading />,
+});
 
 const COMPARE_OPTIONS: { value: CompareChoice; label: string }[] = [
   { value: 'none', label: 'No comparison' },
@@ -233,7 +240,7 @@ function Headline({
   const i = series.buckets.findLastIndex((b) => b.value !== null);
   const bucket = series.buckets[i];
   if (!bucket) return null;
-  const period = formatBucket(bucket.start, series.granularity, timeZone, 'long');
+  const period = `${series.granularity === 'day' ? 'on' : 'in'} ${bucketPhrase(bucket.start, series.granularity, timeZone)}`;
   const unfinished = new Date(bucket.end).getTime() > now;
   const other = compareLabel ? series.compare?.buckets[i] : undefined;
   return (
@@ -242,7 +249,7 @@ function Headline({
         <span className="text-2xl font-semibold text-gray-900 tabular-nums">
           {formatValue(bucket.value, series.unit, currency)}
         </span>{' '}
-        in {period}
+        {period}
         {unfinished ? ' (so far)' : ''}
       </p>
       {other && (
@@ -251,7 +258,7 @@ function Headline({
           good={good}
           unit={series.unit}
           currency={currency}
-          against={`vs ${formatBucket(other.start, series.granularity, timeZone, 'long')} (${formatValue(
+          against={`vs ${bucketPhrase(other.start, series.granularity, timeZone)} (${formatValue(
             other.value,
             series.unit,
             currency,

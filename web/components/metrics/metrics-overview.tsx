@@ -18,7 +18,8 @@ export function MetricsOverview() {
       <div>
         <h1 className="text-2xl font-bold text-gray-900">Metrics</h1>
         <p className="mt-1 text-sm text-gray-600">
-          The latest value of every metric and how it moved over the last 30 days. Open one to explore its history.
+          The latest value of every metric, and how its last 30 days compare with the 30 days before. Open one to
+          explore its history.
         </p>
       </div>
       {isPending ? (

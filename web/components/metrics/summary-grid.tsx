@@ -45,8 +45,8 @@ export function SummaryGrid({
 function MetricCard({ metric, currency, timeZone }: { metric: MetricSummary; currency: string; timeZone: string }) {
   const name = humanizeMetric(metric.metric_type);
   // For a flow the latest point is one day's worth; the 30-day total says more beside it.
-  const windowLabel =
-    metric.kind === 'flow' ? 'Last 30 days, total' : metric.kind === 'rate' ? 'Last 30 days, average' : null;
+  // (The server's 30 days end on the metric's latest day with data, which may be before today.)
+  const windowLabel = metric.kind === 'flow' ? '30-day total' : metric.kind === 'rate' ? '30-day average' : null;
   return (
     <li className="relative flex flex-col gap-2 rounded-xl bg-white p-4 shadow-sm ring-1 ring-gray-200 focus-within:ring-2 focus-within:ring-indigo-600 hover:ring-gray-300">
       <h3 className="text-sm font-medium text-gray-700">
@@ -74,7 +74,7 @@ function MetricCard({ metric, currency, timeZone }: { metric: MetricSummary; cur
         good={metric.good_direction}
         unit={metric.unit}
         currency={currency}
-        against="vs the previous 30 days"
+        against="vs the 30 days before"
       />
     </li>
   );

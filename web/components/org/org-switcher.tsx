@@ -1,6 +1,7 @@
 'use client';
 
 import { useQueryClient } from '@tanstack/react-query';
+import dynamic from 'next/dynamic';
 import { useState } from 'react';
 import { api, errorMessage, type TokenResponse } from '@/lib/api';
 import { ROLE_LABELS } from '@/lib/options';
@@ -8,7 +9,13 @@ import { useMe } from '@/lib/queries';
 import { useSession } from '@/lib/session';
 import { Dialog } from '../ui/dialog';
 import { Dropdown, dropdownItem } from '../ui/dropdown';
-import { CreateOrganizationForm } from './create-organization-form';
+import { Loading } from '../ui/spinner';
+
+// Fetched when the dialog opens: the form (React Hook Form, Zod) stays out of every page's first load.
+const CreateOrganizationForm = dynamic(() => import('./create-organization-form').then((m) => m.CreateOrganizationForm), {
+  ssr: false,
+  loading: () => <Loading />,
+});
 
 /** Lists the user's organizations, switches between them, and creates new ones. */
 export function OrgSwitcher() {
