@@ -63,9 +63,13 @@ impl Format {
         let essence = value.split(';').next().unwrap_or_default().trim();
         if essence.eq_ignore_ascii_case("text/csv") {
             Some(Self::Csv)
-        } else if ["application/x-ndjson", "application/ndjson", "application/jsonl"]
-            .iter()
-            .any(|t| essence.eq_ignore_ascii_case(t))
+        } else if [
+            "application/x-ndjson",
+            "application/ndjson",
+            "application/jsonl",
+        ]
+        .iter()
+        .any(|t| essence.eq_ignore_ascii_case(t))
         {
             Some(Self::Ndjson)
         } else {
@@ -363,7 +367,10 @@ async fn read_header<R: AsyncRead + Unpin>(lines: &mut Lines<R>) -> ApiResult<He
                 } else {
                     name
                 },
-                message: format!("is not a known column; the columns are {}", COLUMNS.join(", ")),
+                message: format!(
+                    "is not a known column; the columns are {}",
+                    COLUMNS.join(", ")
+                ),
             }),
         }
     }
@@ -551,7 +558,11 @@ mod tests {
         assert_eq!(ok(r#"12" pizza,"#), [r#"12" pizza"#, ""]);
         assert_eq!(ok(r#" "q" ,"""#), ["q", ""]);
         assert!(split_csv(r#"a,"b,c"#).unwrap_err().contains("unbalanced"));
-        assert!(split_csv(r#""a"b,c"#).unwrap_err().contains("closing quote"));
+        assert!(
+            split_csv(r#""a"b,c"#)
+                .unwrap_err()
+                .contains("closing quote")
+        );
     }
 
     async fn all_lines(input: &[u8], max: Option<u64>) -> Result<Vec<String>, ApiError> {

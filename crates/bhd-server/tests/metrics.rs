@@ -185,12 +185,26 @@ async fn values_are_exact_and_resending_replaces(engine: Engine) {
     .await;
     assert_eq!(values(&e), [Some("100.01".to_owned())]);
     // The same identity twice in one batch: the last value wins, the first counts as written.
-    let dup = push(&app, &s, json!([
-        {"metric_type": "orders", "value": 1, "recorded_at": "2026-01-07T00:00:00Z"},
-        {"metric_type": "orders", "value": 2, "recorded_at": "2026-01-07T00:00:00Z"},
-    ])).await;
-    assert_eq!((dup["accepted"].as_u64(), dup["updated"].as_u64()), (Some(1), Some(1)));
-    let o = series(&app, &s, "orders", "from=2026-01-07T00:00:00Z&to=2026-01-08T00:00:00Z").await;
+    let dup = push(
+        &app,
+        &s,
+        json!([
+            {"metric_type": "orders", "value": 1, "recorded_at": "2026-01-07T00:00:00Z"},
+            {"metric_type": "orders", "value": 2, "recorded_at": "2026-01-07T00:00:00Z"},
+        ]),
+    )
+    .await;
+    assert_eq!(
+        (dup["accepted"].as_u64(), dup["updated"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let o = series(
+        &app,
+        &s,
+        "orders",
+        "from=2026-01-07T00:00:00Z&to=2026-01-08T00:00:00Z",
+    )
+    .await;
     assert_eq!(values(&o), [Some("2".to_owned())]);
     // One point without a batch.
     let one = app

@@ -323,60 +323,92 @@ async fn run() -> anyhow::Result<()> {
             let stdin = file.as_os_str() == "-";
             let format: Format = match format {
                 Some(f) => f.parse().map_err(|e| anyhow::anyhow!("--format: {e}"))?,
-                None if stdin => bail!("--format csv|ndjson is required when reading standard input"),
+                None if stdin => {
+                    bail!("--format csv|ndjson is required when reading standard input")
+                }
                 None => Format::from_path(&file).with_context(|| {
-                    format!("cannot tell the format of {} from its extension; pass --format csv|ndjson", file.display())
+                    format!(
+                        "cannot tell the format of {} from its extension; pass --format csv|ndjson",
+                        file.display()
+                    )
                 })?,
             };
             let slug = Slug::parse(&org).map_err(|e| anyhow::anyhow!("--org {e}"))?;
-            let (reader, total): (Box<dyn tokio::io::AsyncRead + Unpin + Send>, Option<u64>) = if stdin {
-                (Box::new(tokio::io::stdin()), None)
-            } else {
-                let f = tokio::fs::File::open(&file).await.with_context(|| format!("opening {}", file.display()))?;
-                let len = f.metadata().await.ok().map(|m| m.len());
-                (Box::new(f), len)
-            };
+            let (reader, total): (Box<dyn tokio::io::AsyncRead + Unpin + Send>, Option<u64>) =
+                if stdin {
+                    (Box::new(tokio::io::stdin()), None)
+                } else {
+                    let f = tokio::fs::File::open(&file)
+                        .await
+                        .with_context(|| format!("opening {}", file.display()))?;
+                    let len = f.metadata().await.ok().map(|m| m.len());
+                    (Box::new(f), len)
+                };
             let store = bhd_store::connect(&config.database_url).await?;
             let organization = store
                 .organization_by_slug(&slug)
                 .await?
                 .with_context(|| format!("no organization with slug {slug}"))?;
-            let state = bhd_server::state(config, store, std::sync::Arc::new(bhd_server::clock::SystemClock))?;
+            let state = bhd_server::state(
+                config,
+                store,
+                std::sync::Arc::new(bhd_server::clock::SystemClock),
+            )?;
             let bar = match total {
                 Some(len) => indicatif::ProgressBar::new(len).with_style(
-                    indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
-                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                    indicatif::ProgressStyle::with_template(
+                        "{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
                 ),
                 None => indicatif::ProgressBar::new_spinner().with_style(
                     indicatif::ProgressStyle::with_template("{spinner} {msg} {bytes}")
                         .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
                 ),
             };
-            let name = if stdin { "standard input".to_owned() } else { file.display().to_string() };
-            let result = bhd_server::import::import(&state, organization.id, reader, format, None, |p| {
-                bar.set_position(p.bytes);
-                bar.set_message(format!("{} lines, {} written, {} rejected", p.lines, p.written, p.rejected));
-            })
-            .await;
+            let name = if stdin {
+                "standard input".to_owned()
+            } else {
+                file.display().to_string()
+            };
+            let result =
+                bhd_server::import::import(&state, organization.id, reader, format, None, |p| {
+                    bar.set_position(p.bytes);
+                    bar.set_message(format!(
+                        "{} lines, {} written, {} rejected",
+                        p.lines, p.written, p.rejected
+                    ));
+                })
+                .await;
             bar.finish_and_clear();
             let summary = match result {
                 Ok(s) => s,
                 Err(bhd_server::error::ApiError::Validation(errors)) => {
-                    let why: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+                    let why: Vec<String> = errors
+                        .iter()
+                        .map(|e| format!("{}: {}", e.field, e.message))
+                        .collect();
                     bail!("{name}: the header row is invalid: {}", why.join("; "))
                 }
                 Err(e) => return Err(anyhow::Error::new(e).context(format!("importing {name}"))),
             };
             println!(
                 "imported {name} into {}: {} lines, {} accepted, {} updated, {} rejected",
-                organization.slug, summary.lines, summary.accepted, summary.updated, summary.rejected_count
+                organization.slug,
+                summary.lines,
+                summary.accepted,
+                summary.updated,
+                summary.rejected_count
             );
             const SHOWN: usize = 20;
             for r in summary.rejected.iter().take(SHOWN) {
                 println!("  line {}: {}", r.line, r.error);
             }
             if summary.rejected_count > SHOWN as u64 {
-                println!("  … and {} more rejected lines", summary.rejected_count - SHOWN as u64);
+                println!(
+                    "  … and {} more rejected lines",
+                    summary.rejected_count - SHOWN as u64
+                );
             }
             Ok(())
         }

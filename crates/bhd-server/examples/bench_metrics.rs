@@ -1,0 +1,293 @@
+//! Metrics benchmarks (issue: metrics end to end). Run in release:
+//!
+//! ```text
+//! cargo run --release -p bhd-server --example bench_metrics -- ingest sqlite
+//! cargo run --release -p bhd-server --example bench_metrics -- ingest postgres
+//! cargo run --release -p bhd-server --example bench_metrics -- series postgres ORGS
+//! ```
+//!
+//! `ingest`: points/s through `POST /api/v1/metrics` in batches of 10,000 against the real
+//! server, and, in the same run, the engine's own bulk path on a table of the same shape
+//! (PostgreSQL `COPY`; SQLite prepared inserts in one transaction), and their ratio.
+//! `series`: loads ORGS organizations × 50 metrics × 5 years of daily points, then measures
+//! p50/p99 of `GET /metrics/{type}/series` for a 5-year range at month and day granularity.
+//! PostgreSQL comes from BHD_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+
+use bhd_server::clock::SystemClock;
+use bhd_server::config::{Config, Secret};
+use serde_json::{Value, json};
+use sqlx::{Connection, Executor};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const BATCH: usize = 10_000;
+
+struct Server {
+    base: String,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn start(engine: &str) -> anyhow::Result<Server> {
+    let dir = tempfile::tempdir()?;
+    let url = if engine == "postgres" {
+        let admin = std::env::var("BHD_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let name = format!("bhd_bench_{}", uuid::Uuid::new_v4().simple());
+        let mut c = sqlx::PgConnection::connect(&admin).await?;
+        c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await?;
+        format!(
+            "{}/{name}",
+            admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b)
+        )
+    } else {
+        format!("sqlite://{}/bench.db", dir.path().display())
+    };
+    let config = Config {
+        database_url: url.clone(),
+        data_dir: dir.path().to_owned(),
+        secret_key: Some(Secret::new("bench-secret-key-that-is-long-enough-00")),
+        rate_limit: 0,
+        max_body_bytes: 16 * 1024 * 1024,
+        ..Config::default()
+    };
+    let store = bhd_store::connect(&url).await?;
+    let state = bhd_server::state(config, store, Arc::new(SystemClock))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(bhd_server::serve(listener, state, std::future::pending()));
+    Ok(Server {
+        base,
+        url,
+        _dir: dir,
+    })
+}
+
+async fn signup(http: &reqwest::Client, base: &str, n: usize) -> anyhow::Result<String> {
+    let r: Value = http
+        .post(format!("{base}/api/v1/auth/signup"))
+        .json(&json!({"email": format!("bench{n}@example.com"), "password": "benchmark-password", "name": "Bench", "organization_name": format!("Bench {n}")}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(r["access_token"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("signup failed: {r}"))?
+        .to_owned())
+}
+
+/// `count` distinct points: metric i % metrics, one per day going back from 2026-01-01.
+fn points(offset: usize, count: usize, metrics: &[&str]) -> Vec<Value> {
+    points_with(offset, count, metrics, |i| {
+        format!("{}.{:02}", 1000 + i % 977, i % 100)
+    })
+}
+
+/// Values valid for every unit (0 or 1), for loads across all metric types.
+fn unit_points(offset: usize, count: usize, metrics: &[&str]) -> Vec<Value> {
+    points_with(offset, count, metrics, |i| (i % 2).to_string())
+}
+
+fn points_with(
+    offset: usize,
+    count: usize,
+    metrics: &[&str],
+    value: impl Fn(usize) -> String,
+) -> Vec<Value> {
+    let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T12:00:00Z")
+        .unwrap()
+        .to_utc();
+    (offset..offset + count)
+        .map(|i| {
+            let day = i / metrics.len();
+            let at = start - chrono::Duration::days(day as i64);
+            json!({"metric_type": metrics[i % metrics.len()], "value": value(i), "recorded_at": at.to_rfc3339()})
+        })
+        .collect()
+}
+
+const FLOW_METRICS: [&str; 10] = [
+    "revenue",
+    "expenses",
+    "cost_of_goods_sold",
+    "gross_profit",
+    "net_profit",
+    "operating_cash_flow",
+    "new_mrr",
+    "expansion_mrr",
+    "contraction_mrr",
+    "churned_mrr",
+];
+
+async fn ingest(engine: &str, total: usize) -> anyhow::Result<()> {
+    let s = start(engine).await?;
+    let http = reqwest::Client::new();
+    let token = signup(&http, &s.base, 0).await?;
+    let bodies: Vec<String> = (0..total / BATCH)
+        .map(|b| json!({"points": points(b * BATCH, BATCH, &FLOW_METRICS)}).to_string())
+        .collect();
+    let t = Instant::now();
+    for body in &bodies {
+        let r = http
+            .post(format!("{}/api/v1/metrics", s.base))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await?;
+        anyhow::ensure!(
+            r.status() == 200,
+            "ingest failed: {}",
+            r.text().await?.chars().take(400).collect::<String>()
+        );
+    }
+    let http_rate = total as f64 / t.elapsed().as_secs_f64();
+
+    // The engine's own bulk path, same rows, on a table of the same shape.
+    let rows: Vec<(String, chrono::DateTime<chrono::Utc>, i64)> = (0..total)
+        .map(|i| {
+            let at = chrono::DateTime::parse_from_rfc3339("2026-01-01T12:00:00Z")
+                .unwrap()
+                .to_utc()
+                - chrono::Duration::days((i / FLOW_METRICS.len()) as i64);
+            (
+                FLOW_METRICS[i % FLOW_METRICS.len()].to_owned(),
+                at,
+                ((1000 + i % 977) * 1_000_000 + (i % 100) * 10_000) as i64,
+            )
+        })
+        .collect();
+    let org = uuid::Uuid::new_v4();
+    let bulk_rate = if engine == "postgres" {
+        let mut c = sqlx::PgConnection::connect(&s.url).await?;
+        c.execute("CREATE TABLE bench_copy (LIKE business_metrics INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)").await?;
+        let mut csv = String::with_capacity(total * 100);
+        let now = chrono::Utc::now().to_rfc3339();
+        for (m, at, v) in &rows {
+            csv.push_str(&format!(
+                "{org},{m},api,\"\",{},{v},financial,{{}},{now}\n",
+                at.to_rfc3339()
+            ));
+        }
+        let t = Instant::now();
+        let mut copy = c.copy_in_raw("COPY bench_copy (organization_id, metric_type, source, dimension, recorded_at, value_micros, category, metadata, ingested_at) FROM STDIN (FORMAT csv)").await?;
+        copy.send(csv.as_bytes()).await?;
+        copy.finish().await?;
+        total as f64 / t.elapsed().as_secs_f64()
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(&s.url).await?;
+        c.execute("CREATE TABLE bench_copy (organization_id BLOB NOT NULL, metric_type TEXT NOT NULL, source TEXT NOT NULL, dimension TEXT NOT NULL DEFAULT '', recorded_at INTEGER NOT NULL, value_micros INTEGER NOT NULL, category TEXT NOT NULL, metadata TEXT NOT NULL DEFAULT '{}', ingested_at INTEGER NOT NULL, PRIMARY KEY (organization_id, metric_type, source, dimension, recorded_at)) STRICT, WITHOUT ROWID").await?;
+        c.execute("CREATE INDEX bench_copy_series ON bench_copy (organization_id, metric_type, recorded_at DESC)").await?;
+        let now = chrono::Utc::now().timestamp_micros();
+        let t = Instant::now();
+        let mut tx = c.begin().await?;
+        for (m, at, v) in &rows {
+            sqlx::query("INSERT INTO bench_copy (organization_id, metric_type, source, dimension, recorded_at, value_micros, category, metadata, ingested_at) VALUES ($1, $2, 'api', '', $3, $4, 'financial', '{}', $5)")
+                .bind(org)
+                .bind(m)
+                .bind(at.timestamp_micros())
+                .bind(v)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        total as f64 / t.elapsed().as_secs_f64()
+    };
+    println!(
+        "{engine}: HTTP batches of {BATCH}: {http_rate:.0} points/s; engine bulk path: {bulk_rate:.0} rows/s; ratio {:.2} ({total} points)",
+        http_rate / bulk_rate
+    );
+    Ok(())
+}
+
+async fn series(engine: &str, orgs: usize) -> anyhow::Result<()> {
+    let s = start(engine).await?;
+    let http = reqwest::Client::new();
+    let metrics: Vec<&str> = bhd_domain::metrics::canonical()
+        .iter()
+        .map(|d| d.name.as_ref())
+        .filter(|n| *n != "nps")
+        .take(50)
+        .collect();
+    let days = 5 * 365 + 1;
+    let mut tokens = Vec::new();
+    let t = Instant::now();
+    for o in 0..orgs {
+        let token = signup(&http, &s.base, o).await?;
+        let all = unit_points(0, days * metrics.len(), &metrics);
+        for chunk in all.chunks(BATCH) {
+            let r = http
+                .post(format!("{}/api/v1/metrics", s.base))
+                .bearer_auth(&token)
+                .json(&json!({"points": chunk}))
+                .send()
+                .await?;
+            anyhow::ensure!(
+                r.status() == 200,
+                "load failed: {}",
+                r.text().await?.chars().take(400).collect::<String>()
+            );
+        }
+        tokens.push(token);
+    }
+    println!(
+        "{engine}: loaded {orgs} orgs × {} metrics × {days} days = {} points in {:.0}s",
+        metrics.len(),
+        orgs * metrics.len() * days,
+        t.elapsed().as_secs_f64()
+    );
+    for granularity in ["month", "day"] {
+        let mut lat = Vec::new();
+        for i in 0..400 {
+            let token = &tokens[i % tokens.len()];
+            let metric = metrics[i % metrics.len()];
+            let url = format!(
+                "{}/api/v1/metrics/{metric}/series?granularity={granularity}&from=2021-01-02T00:00:00Z&to=2026-01-02T00:00:00Z",
+                s.base
+            );
+            let t = Instant::now();
+            let r = http.get(url).bearer_auth(token).send().await?;
+            anyhow::ensure!(r.status() == 200);
+            let _ = r.bytes().await?;
+            lat.push(t.elapsed());
+        }
+        lat.sort();
+        let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
+        println!(
+            "{engine}: 5-year series, {granularity}: p50 {:?} p99 {:?} (400 requests)",
+            p(0.5),
+            p(0.99)
+        );
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let mode = args.get(1).map_or("ingest", String::as_str);
+    let engine = args.get(2).map_or("sqlite", String::as_str);
+    match mode {
+        "ingest" => {
+            ingest(
+                engine,
+                args.get(3).and_then(|n| n.parse().ok()).unwrap_or(200_000),
+            )
+            .await
+        }
+        "series" => {
+            series(
+                engine,
+                args.get(3).and_then(|n| n.parse().ok()).unwrap_or(10),
+            )
+            .await
+        }
+        other => anyhow::bail!("unknown mode {other}: ingest or series"),
+    }
+    .map(|()| {
+        let _ = Duration::ZERO;
+    })
+}
