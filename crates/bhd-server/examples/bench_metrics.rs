@@ -78,22 +78,24 @@ async fn signup(http: &reqwest::Client, base: &str, n: usize) -> anyhow::Result<
         .to_owned())
 }
 
-/// `count` distinct points: metric i % metrics, one per day going back from 2026-01-01.
+/// `count` distinct points: metric i % metrics, spread over the year before 2026-01-01 with
+/// many points a day (distinct seconds).
 fn points(offset: usize, count: usize, metrics: &[&str]) -> Vec<Value> {
-    points_with(offset, count, metrics, |i| {
+    points_with(offset, count, metrics, 365, |i| {
         format!("{}.{:02}", 1000 + i % 977, i % 100)
     })
 }
 
-/// Values valid for every unit (0 or 1), for loads across all metric types.
-fn unit_points(offset: usize, count: usize, metrics: &[&str]) -> Vec<Value> {
-    points_with(offset, count, metrics, |i| (i % 2).to_string())
+/// One point a day per metric over `days` days, with values valid for every unit (0 or 1).
+fn unit_points(offset: usize, count: usize, metrics: &[&str], days: usize) -> Vec<Value> {
+    points_with(offset, count, metrics, days, |i| (i % 2).to_string())
 }
 
 fn points_with(
     offset: usize,
     count: usize,
     metrics: &[&str],
+    span_days: usize,
     value: impl Fn(usize) -> String,
 ) -> Vec<Value> {
     let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T12:00:00Z")
@@ -101,8 +103,10 @@ fn points_with(
         .to_utc();
     (offset..offset + count)
         .map(|i| {
-            let day = i / metrics.len();
-            let at = start - chrono::Duration::days(day as i64);
+            // Within one year (about 12 partitions), many points a day at distinct seconds.
+            let slot = i / metrics.len();
+            let at = start - chrono::Duration::days((slot % span_days) as i64)
+                + chrono::Duration::seconds((slot / span_days) as i64);
             json!({"metric_type": metrics[i % metrics.len()], "value": value(i), "recorded_at": at.to_rfc3339()})
         })
         .collect()
@@ -148,10 +152,12 @@ async fn ingest(engine: &str, total: usize) -> anyhow::Result<()> {
     // The engine's own bulk path, same rows, on a table of the same shape.
     let rows: Vec<(String, chrono::DateTime<chrono::Utc>, i64)> = (0..total)
         .map(|i| {
+            let slot = i / FLOW_METRICS.len();
             let at = chrono::DateTime::parse_from_rfc3339("2026-01-01T12:00:00Z")
                 .unwrap()
                 .to_utc()
-                - chrono::Duration::days((i / FLOW_METRICS.len()) as i64);
+                - chrono::Duration::days((slot % 365) as i64)
+                + chrono::Duration::seconds((slot / 365) as i64);
             (
                 FLOW_METRICS[i % FLOW_METRICS.len()].to_owned(),
                 at,
@@ -217,7 +223,7 @@ async fn series(engine: &str, orgs: usize) -> anyhow::Result<()> {
     let t = Instant::now();
     for o in 0..orgs {
         let token = signup(&http, &s.base, o).await?;
-        let all = unit_points(0, days * metrics.len(), &metrics);
+        let all = unit_points(0, days * metrics.len(), &metrics, days);
         for chunk in all.chunks(BATCH) {
             let r = http
                 .post(format!("{}/api/v1/metrics", s.base))
