@@ -230,6 +230,17 @@ pub fn canonical() -> &'static [MetricDef] {
     CANONICAL
 }
 
+/// The flow metrics whose quotient a canonical rate is, where the catalogue has both: over a
+/// period the rate is then Σ numerator / Σ denominator (average order value is revenue over
+/// orders), not the mean of daily rates, which would weigh a quiet day like a busy one.
+pub fn rate_parts(name: &str) -> Option<(&'static str, &'static str)> {
+    match name {
+        "average_order_value" => Some(("revenue", "orders")),
+        "conversion_rate" => Some(("orders", "sessions")),
+        _ => None,
+    }
+}
+
 /// The canonical definition named `name`, if there is one.
 pub fn canonical_def(name: &str) -> Option<&'static MetricDef> {
     CANONICAL.iter().find(|d| d.name == name)

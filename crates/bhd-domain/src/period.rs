@@ -324,6 +324,16 @@ impl Partial {
     }
 }
 
+/// The quotient of two flows' sums over the same period (a rate recomputed from its parts),
+/// rounded half-even to a micro-unit; None when the denominator is zero.
+pub fn ratio(numerator: &Partial, denominator: &Partial) -> Option<Amount> {
+    if denominator.sum_micros == 0 {
+        return None;
+    }
+    let scaled = numerator.sum_micros.checked_mul(1_000_000)?;
+    Amount::from_micros_i128(div_half_even(scaled, denominator.sum_micros))
+}
+
 /// How a value moved from one period to the next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Change {

@@ -19,7 +19,7 @@ use bhd_domain::{
     Access, Amount, Change, Compare, Granularity, MetricDef, MetricType, OrgId, Partial, TimeZone,
 };
 use bhd_store::{DailyRollup, IdempotentAnswer, NewPoint};
-use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
@@ -564,13 +564,12 @@ fn default_span(g: Granularity, to: DateTime<Utc>) -> DateTime<Utc> {
     }
 }
 
-/// Values for the buckets from the daily roll-ups (rows sorted by day).
-fn bucket_values(
+/// Each bucket's summary from roll-up rows sorted by their first day (days or months).
+fn bucket_partials(
     buckets: &[Bucket],
     rows: &[DailyRollup],
-    kind: bhd_domain::Kind,
     tz: chrono_tz::Tz,
-) -> Vec<Option<Amount>> {
+) -> Vec<Option<Partial>> {
     let mut out = Vec::with_capacity(buckets.len());
     let mut i = 0;
     for b in buckets {
@@ -584,9 +583,58 @@ fn bucket_values(
             }
             i += 1;
         }
-        out.push(acc.and_then(|a| a.finish(kind)));
+        out.push(acc);
     }
     out
+}
+
+/// The roll-ups covering the buckets: monthly ones when the buckets are whole local months
+/// (month, quarter, year), so that years of history read a few dozen rows; daily otherwise.
+async fn rollups(
+    app: &AppState,
+    org: OrgId,
+    metric: &str,
+    buckets: &[Bucket],
+    g: Granularity,
+    tz: chrono_tz::Tz,
+) -> ApiResult<Vec<DailyRollup>> {
+    let (d0, d1) = day_range(buckets, tz);
+    Ok(match g {
+        Granularity::Day | Granularity::Week => app.store.daily(org, metric, d0, d1).await?,
+        Granularity::Month | Granularity::Quarter | Granularity::Year => {
+            let first = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+            app.store.monthly(org, metric, first(d0), first(d1)).await?
+        }
+    })
+}
+
+/// A metric's value per bucket, aggregated by its kind; a rate with parts in the catalogue is
+/// recomputed from them in every bucket where both have data.
+async fn bucket_values(
+    app: &AppState,
+    org: OrgId,
+    def: &MetricDef,
+    buckets: &[Bucket],
+    g: Granularity,
+    tz: chrono_tz::Tz,
+) -> ApiResult<Vec<Option<Amount>>> {
+    let rows = rollups(app, org, &def.name, buckets, g, tz).await?;
+    let mut values: Vec<Option<Amount>> = bucket_partials(buckets, &rows, tz)
+        .into_iter()
+        .map(|p| p.and_then(|p| p.finish(def.kind)))
+        .collect();
+    if let Some((num, den)) = bhd_domain::metrics::rate_parts(&def.name) {
+        let num = bucket_partials(buckets, &rollups(app, org, num, buckets, g, tz).await?, tz);
+        let den = bucket_partials(buckets, &rollups(app, org, den, buckets, g, tz).await?, tz);
+        for ((v, n), d) in values.iter_mut().zip(num).zip(den) {
+            if let (Some(n), Some(d)) = (n, d) {
+                if let Some(r) = period::ratio(&n, &d) {
+                    *v = Some(r);
+                }
+            }
+        }
+    }
+    Ok(values)
 }
 
 fn day_range(buckets: &[Bucket], tz: chrono_tz::Tz) -> (NaiveDate, NaiveDate) {
@@ -656,16 +704,12 @@ async fn series(
     let tz = org_tz(&app, org).await?;
     let buckets =
         period::buckets(from, to, g, tz).map_err(|e| ApiError::field("from", e.to_string()))?;
-    let (d0, d1) = day_range(&buckets, tz);
-    let rows = app.store.daily(org, &metric_type, d0, d1).await?;
-    let values = bucket_values(&buckets, &rows, def.kind, tz);
+    let values = bucket_values(&app, org, def, &buckets, g, tz).await?;
     let compare = match compare {
         None => None,
         Some(mode) => {
             let prev = period::comparison_buckets(&buckets, g, tz, mode);
-            let (p0, p1) = day_range(&prev, tz);
-            let prev_rows = app.store.daily(org, &metric_type, p0, p1).await?;
-            let prev_values = bucket_values(&prev, &prev_rows, def.kind, tz);
+            let prev_values = bucket_values(&app, org, def, &prev, g, tz).await?;
             let changes = values
                 .iter()
                 .zip(&prev_values)

@@ -20,6 +20,7 @@ on_both_engines!(
     summary_and_tenant_isolation,
     who_may_ingest,
     time_zone_change_recuts_the_days,
+    rollups_stay_exact_across_batches_and_replacements,
 );
 
 async fn org_in(app: &TestApp, email: &str, tz: &str) -> Session {
@@ -767,4 +768,127 @@ async fn time_zone_change_recuts_the_days(engine: Engine) {
     .await;
     assert_eq!(la["timezone"], "America/Los_Angeles");
     assert_eq!(values(&la), [Some("1".into()), Some("2".into())]);
+}
+
+/// Days and months that receive only new points merge them into their roll-ups; those where a
+/// value is replaced are recomputed. Whichever path ran, day, month, quarter and year buckets
+/// agree, before and after a time-zone change; a rate with parts is recomputed from them.
+async fn rollups_stay_exact_across_batches_and_replacements(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine).await else {
+        return;
+    };
+    let s = org_in(&app, "ann@example.com", "America/New_York").await;
+    let first = push(
+        &app,
+        &s,
+        json!([
+            {"metric_type": "revenue", "value": 10, "recorded_at": "2026-01-05T15:00:00Z"},
+            {"metric_type": "revenue", "value": 20, "recorded_at": "2026-01-05T20:00:00Z"},
+            // 22:00 on 31 January in New York.
+            {"metric_type": "revenue", "value": 5.5, "recorded_at": "2026-02-01T03:00:00Z"},
+            {"metric_type": "cash_balance", "value": 100, "recorded_at": "2026-01-05T15:00:00Z"},
+            {"metric_type": "cash_balance", "value": 90, "recorded_at": "2026-01-10T15:00:00Z"},
+        ]),
+    )
+    .await;
+    assert_eq!(first, json!({"accepted": 5, "updated": 0}));
+    // New points on days that already have some: merged.
+    push(
+        &app,
+        &s,
+        json!([
+            {"metric_type": "revenue", "value": 1, "recorded_at": "2026-01-05T16:00:00Z"},
+            {"metric_type": "cash_balance", "value": 95, "recorded_at": "2026-01-20T15:00:00Z"},
+            {"metric_type": "cash_balance", "value": 80, "recorded_at": "2026-01-10T12:00:00Z"},
+        ]),
+    )
+    .await;
+    let month = "from=2026-01-01T05:00:00Z&to=2026-02-01T04:00:00Z&granularity=month";
+    assert_eq!(
+        values(&series(&app, &s, "revenue", month).await),
+        [Some("36.5".into())]
+    );
+    assert_eq!(
+        values(&series(&app, &s, "cash_balance", month).await),
+        [Some("95".into())]
+    );
+    // Replacements (one lowering the month's last stock value) and an in-batch duplicate.
+    let third = push(
+        &app,
+        &s,
+        json!([
+            {"metric_type": "revenue", "value": 2, "recorded_at": "2026-01-05T20:00:00Z"},
+            {"metric_type": "cash_balance", "value": 70, "recorded_at": "2026-01-20T15:00:00Z"},
+            {"metric_type": "revenue", "value": 3, "recorded_at": "2026-01-06T12:00:00Z"},
+            {"metric_type": "revenue", "value": 4, "recorded_at": "2026-01-06T12:00:00Z"},
+        ]),
+    )
+    .await;
+    assert_eq!(third, json!({"accepted": 1, "updated": 3}));
+    assert_eq!(
+        values(&series(&app, &s, "revenue", month).await),
+        [Some("22.5".into())]
+    );
+    assert_eq!(
+        values(&series(&app, &s, "cash_balance", month).await),
+        [Some("70".into())]
+    );
+    let days = values(
+        &series(
+            &app,
+            &s,
+            "revenue",
+            "from=2026-01-01T05:00:00Z&to=2026-02-01T04:00:00Z&granularity=day",
+        )
+        .await,
+    );
+    assert_eq!(days.len(), 31);
+    assert_eq!(days[4], Some("13".into()), "5 January");
+    assert_eq!(days[5], Some("4".into()), "6 January");
+    assert_eq!(days[30], Some("5.5".into()), "31 January, local");
+    assert_eq!(days.iter().flatten().count(), 3);
+    let q1 = "from=2026-01-01T05:00:00Z&to=2026-04-01T04:00:00Z&granularity=quarter";
+    assert_eq!(
+        values(&series(&app, &s, "revenue", q1).await),
+        [Some("22.5".into())]
+    );
+    let year = "from=2026-01-01T05:00:00Z&to=2027-01-01T04:00:00Z&granularity=year";
+    assert_eq!(
+        values(&series(&app, &s, "revenue", year).await),
+        [Some("22.5".into())]
+    );
+
+    // In UTC the 5.5 belongs to February: monthly roll-ups are rebuilt with the daily ones.
+    app.patch(
+        "/api/v1/organization",
+        &s.access,
+        json!({"timezone": "UTC"}),
+    )
+    .await
+    .ok(200);
+    let utc = "from=2026-01-01T00:00:00Z&to=2026-04-01T00:00:00Z&granularity=month";
+    assert_eq!(
+        values(&series(&app, &s, "revenue", utc).await),
+        [Some("17".into()), Some("5.5".into()), None]
+    );
+    assert_eq!(
+        values(&series(&app, &s, "cash_balance", utc).await),
+        [Some("70".into()), None, None]
+    );
+
+    // Average order value: revenue over orders where both exist, else the mean of its points.
+    push(&app, &s, json!([
+        {"metric_type": "orders", "value": 2, "recorded_at": "2026-01-05T15:00:00Z"},
+        {"metric_type": "orders", "value": 3, "recorded_at": "2026-02-01T03:00:00Z"},
+        {"metric_type": "average_order_value", "value": 40, "recorded_at": "2026-01-05T15:00:00Z"},
+        {"metric_type": "average_order_value", "value": 99, "recorded_at": "2026-03-03T00:00:00Z"},
+    ])).await;
+    assert_eq!(
+        values(&series(&app, &s, "average_order_value", utc).await),
+        [
+            Some("8.5".into()),
+            Some("1.833333".into()),
+            Some("99".into())
+        ]
+    );
 }

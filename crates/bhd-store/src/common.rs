@@ -882,10 +882,9 @@ async fn memberships_in(tx: &mut Tx, user: UserId) -> Result<Vec<(Organization, 
 // ---------------------------------------------------------------------------------------------
 // Metrics
 
-use super::{Ts, ensure_partitions, from_ts, ts};
+use super::{Ts, ensure_partitions, from_ts};
 use crate::{DailyRollup, IdempotentAnswer, IngestCount, NewPoint};
-use bhd_domain::period::{local_midnight, next_bucket};
-use bhd_domain::{Amount, Granularity, MetricDef, Partial};
+use bhd_domain::{Amount, MetricDef, Partial};
 use chrono::{Datelike, NaiveDate};
 
 #[derive(sqlx::FromRow)]
@@ -934,31 +933,98 @@ fn months_of(points: &[NewPoint]) -> Vec<NaiveDate> {
     months
 }
 
-/// Recomputes one local day's roll-up of one metric from its points.
-pub(super) async fn refresh_daily(
+/// The roll-up key: a metric and the first day of its local day or month.
+pub(crate) type RollupKey<'a> = (&'a str, NaiveDate);
+
+/// Brings the daily and monthly roll-ups in step with points just written. `fresh[i]` says
+/// point `i` was new (it replaced nothing and nothing later in the batch replaced it). A day or
+/// month that received only new points merges their summary into its roll-up (`Partial::merge`
+/// is exact, associative and commutative, so the order of batches does not matter); one where a
+/// value was replaced is recomputed from what it now holds, since a sum cannot forget a value
+/// it never kept apart. Replacements are the rare case, so the common case costs one upsert per
+/// touched day and month and never rereads points.
+pub(super) async fn roll_up(
     tx: &mut Tx,
     org: OrgId,
-    metric: &str,
-    day: NaiveDate,
     tz: chrono_tz::Tz,
+    points: &[crate::NewPoint],
+    fresh: &[bool],
 ) -> Result<()> {
-    let start = local_midnight(day, tz);
-    let end = next_bucket(start, Granularity::Day, tz);
+    use std::collections::{BTreeMap, BTreeSet};
+    let month_of = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+    let day_of = |p: &crate::NewPoint| bhd_domain::period::local_date(p.recorded_at, tz);
+    let stale_days: BTreeSet<RollupKey<'_>> = points
+        .iter()
+        .zip(fresh)
+        .filter(|(_, f)| !**f)
+        .map(|(p, _)| (p.metric_type.as_str(), day_of(p)))
+        .collect();
+    let stale_months: BTreeSet<RollupKey<'_>> =
+        stale_days.iter().map(|&(m, d)| (m, month_of(d))).collect();
+    let mut days: BTreeMap<RollupKey<'_>, Partial> = BTreeMap::new();
+    for (p, _) in points.iter().zip(fresh).filter(|(_, f)| **f) {
+        let key = (p.metric_type.as_str(), day_of(p));
+        if stale_days.contains(&key) {
+            continue;
+        }
+        let one = Partial::from_point(p.recorded_at, p.value);
+        days.entry(key)
+            .and_modify(|acc| *acc = acc.merge(one))
+            .or_insert(one);
+    }
+    let mut months: BTreeMap<RollupKey<'_>, Partial> = BTreeMap::new();
+    for (&(m, d), &part) in &days {
+        let key = (m, month_of(d));
+        if stale_months.contains(&key) {
+            continue;
+        }
+        months
+            .entry(key)
+            .and_modify(|acc| *acc = acc.merge(part))
+            .or_insert(part);
+    }
+    let stale_days: Vec<RollupKey<'_>> = stale_days.into_iter().collect();
+    super::refresh_days(tx, org, &stale_days, tz).await?;
+    super::merge_rollups(tx, org, Grain::Day, &days).await?;
+    // After every day is settled: a stale month is recomputed from its days.
+    for (metric, month) in stale_months {
+        refresh_monthly(tx, org, metric, month).await?;
+    }
+    super::merge_rollups(tx, org, Grain::Month, &months).await
+}
+
+/// Which roll-up table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Grain {
+    Day,
+    Month,
+}
+
+/// A partial's exact sum as stored (bigint micros).
+pub(super) fn stored_sum(p: &Partial) -> Result<i64> {
+    i64::try_from(p.sum_micros)
+        .map_err(|_| StoreError::Corrupt("a roll-up sum exceeds the storable range".to_owned()))
+}
+
+/// Recomputes one local month's roll-up of one metric from its daily roll-ups.
+async fn refresh_monthly(tx: &mut Tx, org: OrgId, metric: &str, month: NaiveDate) -> Result<()> {
+    let next = month
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(NaiveDate::MAX);
     sqlx::query::<Db>(
-        "INSERT INTO metric_daily (organization_id, metric_type, day, sum_micros, count, last_at, last_micros) \
-         SELECT organization_id, metric_type, $3, SUM(value_micros), COUNT(*), MAX(recorded_at), \
-           (SELECT b.value_micros FROM business_metrics b WHERE b.organization_id = $1 AND b.metric_type = $2 \
-              AND b.recorded_at >= $4 AND b.recorded_at < $5 ORDER BY b.recorded_at DESC, b.value_micros DESC LIMIT 1) \
-         FROM business_metrics WHERE organization_id = $1 AND metric_type = $2 AND recorded_at >= $4 AND recorded_at < $5 \
+        "INSERT INTO metric_monthly (organization_id, metric_type, month, sum_micros, count, last_at, last_micros) \
+         SELECT organization_id, metric_type, $3, SUM(sum_micros), SUM(count), MAX(last_at), \
+           (SELECT d.last_micros FROM metric_daily d WHERE d.organization_id = $1 AND d.metric_type = $2 \
+              AND d.day >= $3 AND d.day < $4 ORDER BY d.last_at DESC, d.last_micros DESC LIMIT 1) \
+         FROM metric_daily WHERE organization_id = $1 AND metric_type = $2 AND day >= $3 AND day < $4 \
          GROUP BY organization_id, metric_type \
-         ON CONFLICT (organization_id, metric_type, day) DO UPDATE SET sum_micros = excluded.sum_micros, \
+         ON CONFLICT (organization_id, metric_type, month) DO UPDATE SET sum_micros = excluded.sum_micros, \
            count = excluded.count, last_at = excluded.last_at, last_micros = excluded.last_micros",
     )
     .bind(org.as_uuid())
     .bind(metric)
-    .bind(day)
-    .bind(ts(start))
-    .bind(ts(end))
+    .bind(month)
+    .bind(next)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -1026,19 +1092,8 @@ impl crate::MetricsStore for This {
     ) -> Result<IngestCount> {
         ensure_partitions(self, &months_of(points)).await?;
         let mut tx = self.write_tx(Ctx::org(org)).await?;
-        let count = super::write_points(&mut tx, org, points, now).await?;
-        let mut touched: Vec<(&str, NaiveDate)> = points
-            .iter()
-            .map(|p| {
-                (
-                    p.metric_type.as_str(),
-                    bhd_domain::period::local_date(p.recorded_at, tz),
-                )
-            })
-            .collect();
-        touched.sort_unstable();
-        touched.dedup();
-        super::refresh_days(&mut tx, org, &touched, tz).await?;
+        let (count, fresh) = super::write_points(&mut tx, org, points, now).await?;
+        roll_up(&mut tx, org, tz, points, &fresh).await?;
         tx.commit().await?;
         Ok(count)
     }
@@ -1137,32 +1192,75 @@ impl crate::MetricsStore for This {
     }
 
     async fn rebuild_rollups(&self, org: OrgId, tz: chrono_tz::Tz) -> Result<()> {
+        use std::collections::BTreeMap;
         let mut tx = self.write_tx(Ctx::org(org)).await?;
-        sqlx::query::<Db>("DELETE FROM metric_daily WHERE organization_id = $1")
-            .bind(org.as_uuid())
-            .execute(&mut *tx)
-            .await?;
-        let spans: Vec<(String, Ts, Ts)> = sqlx::query_as::<Db, (String, Ts, Ts)>(
-            "SELECT metric_type, MIN(recorded_at), MAX(recorded_at) FROM business_metrics \
-             WHERE organization_id = $1 GROUP BY metric_type",
+        for q in [
+            "DELETE FROM metric_daily WHERE organization_id = $1",
+            "DELETE FROM metric_monthly WHERE organization_id = $1",
+        ] {
+            sqlx::query::<Db>(q)
+                .bind(org.as_uuid())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let metrics: Vec<String> = sqlx::query_scalar::<Db, String>(
+            "SELECT DISTINCT metric_type FROM business_metrics WHERE organization_id = $1",
         )
         .bind(org.as_uuid())
         .fetch_all(&mut *tx)
         .await?;
-        // Every local day between a metric's first and last point; days without points write
-        // nothing (the roll-up query groups no rows).
-        for (metric, first, last) in spans {
-            let (mut day, last) = (
-                bhd_domain::period::local_date(from_ts(first), tz),
-                bhd_domain::period::local_date(from_ts(last), tz),
-            );
-            while day <= last {
-                refresh_daily(&mut tx, org, &metric, day, tz).await?;
-                day = day.succ_opt().unwrap_or(last + chrono::Duration::days(1));
+        // One metric at a time, so memory holds one metric's history (a few thousand points).
+        for metric in &metrics {
+            let rows: Vec<(Ts, i64)> = sqlx::query_as::<Db, (Ts, i64)>(
+                "SELECT recorded_at, value_micros FROM business_metrics \
+                 WHERE organization_id = $1 AND metric_type = $2",
+            )
+            .bind(org.as_uuid())
+            .bind(metric)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut days: BTreeMap<RollupKey<'_>, Partial> = BTreeMap::new();
+            for (at, micros) in rows {
+                let at = from_ts(at);
+                let one = Partial::from_point(at, Amount::from_micros(micros));
+                days.entry((metric.as_str(), bhd_domain::period::local_date(at, tz)))
+                    .and_modify(|acc| *acc = acc.merge(one))
+                    .or_insert(one);
             }
+            let mut months: BTreeMap<RollupKey<'_>, Partial> = BTreeMap::new();
+            for (&(m, d), &part) in &days {
+                months
+                    .entry((m, d.with_day(1).unwrap_or(d)))
+                    .and_modify(|acc| *acc = acc.merge(part))
+                    .or_insert(part);
+            }
+            super::merge_rollups(&mut tx, org, Grain::Day, &days).await?;
+            super::merge_rollups(&mut tx, org, Grain::Month, &months).await?;
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn monthly(
+        &self,
+        org: OrgId,
+        metric_type: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailyRollup>> {
+        let mut tx = self.read_tx(Ctx::org(org)).await?;
+        let rows = sqlx::query_as::<Db, DailyRow>(
+            "SELECT metric_type, month AS day, sum_micros, count, last_at, last_micros FROM metric_monthly \
+             WHERE organization_id = $1 AND metric_type = $2 AND month >= $3 AND month <= $4 ORDER BY month",
+        )
+        .bind(org.as_uuid())
+        .bind(metric_type)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(rows.into_iter().map(DailyRow::into_model).collect())
     }
 
     async fn maintain(&self, now: DateTime<Utc>) -> Result<()> {

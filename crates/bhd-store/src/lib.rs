@@ -11,6 +11,37 @@
 //! engines understand, and compiled once per engine; what differs (transactions, RLS settings,
 //! row locks, schema) lives in `sqlite.rs` and `postgres.rs`.
 
+/// The conflict clause that merges a summary of new points into a roll-up row of `$table`
+/// (period column `$col`): sums and counts add; the latest value wins, ties to the larger value
+/// (as `Partial::merge`). The right-hand sides read the row as it was before the update.
+macro_rules! merge_conflict {
+    ($table:literal, $col:literal) => {
+        concat!(
+            " ON CONFLICT (organization_id, metric_type, ",
+            $col,
+            ") DO UPDATE SET ",
+            "sum_micros = ",
+            $table,
+            ".sum_micros + excluded.sum_micros, ",
+            "count = ",
+            $table,
+            ".count + excluded.count, ",
+            "last_at = CASE WHEN excluded.last_at > ",
+            $table,
+            ".last_at THEN excluded.last_at ELSE ",
+            $table,
+            ".last_at END, ",
+            "last_micros = CASE WHEN (excluded.last_at, excluded.last_micros) > (",
+            $table,
+            ".last_at, ",
+            $table,
+            ".last_micros) THEN excluded.last_micros ELSE ",
+            $table,
+            ".last_micros END"
+        )
+    };
+}
+
 mod model;
 mod postgres;
 mod sqlite;
@@ -233,8 +264,8 @@ pub trait MetricsStore: Send + Sync + 'static {
         def: &bhd_domain::MetricDef,
         now: DateTime<Utc>,
     ) -> Result<()>;
-    /// Writes points (replacing those with the same identity) and brings the daily roll-ups of
-    /// the touched local days (in `tz`) up to date, all in one transaction.
+    /// Writes points (replacing those with the same identity) and brings the daily and monthly
+    /// roll-ups of the touched local days and months (in `tz`) up to date, in one transaction.
     async fn ingest(
         &self,
         org: OrgId,
@@ -244,6 +275,15 @@ pub trait MetricsStore: Send + Sync + 'static {
     ) -> Result<IngestCount>;
     /// Daily roll-ups of one metric for local days `from..=to`, oldest first.
     async fn daily(
+        &self,
+        org: OrgId,
+        metric_type: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<DailyRollup>>;
+    /// Monthly roll-ups of one metric for local months whose first day is in `from..=to`,
+    /// oldest first (`day` is the month's first day).
+    async fn monthly(
         &self,
         org: OrgId,
         metric_type: &str,
@@ -264,8 +304,8 @@ pub trait MetricsStore: Send + Sync + 'static {
         answer: &IdempotentAnswer,
         now: DateTime<Utc>,
     ) -> Result<()>;
-    /// Recomputes every daily roll-up of the organization for local days in `tz` (after the
-    /// organization's time zone changed), in one transaction.
+    /// Recomputes every daily and monthly roll-up of the organization for local days in `tz`
+    /// (after the organization's time zone changed), in one transaction.
     async fn rebuild_rollups(&self, org: OrgId, tz: chrono_tz::Tz) -> Result<()>;
     /// Periodic upkeep: on PostgreSQL, creates the metric partitions for the months around `now`.
     async fn maintain(&self, now: DateTime<Utc>) -> Result<()>;

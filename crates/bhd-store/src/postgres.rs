@@ -98,10 +98,6 @@ impl PgStore {
 /// Points' times are stored as `timestamptz` (microsecond precision).
 pub(crate) type Ts = chrono::DateTime<chrono::Utc>;
 
-pub(crate) fn ts(t: chrono::DateTime<chrono::Utc>) -> Ts {
-    t
-}
-
 pub(crate) fn from_ts(t: Ts) -> chrono::DateTime<chrono::Utc> {
     t
 }
@@ -141,7 +137,7 @@ pub(crate) async fn write_points(
     org: OrgId,
     points: &[crate::NewPoint],
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<crate::IngestCount> {
+) -> Result<(crate::IngestCount, Vec<bool>)> {
     let mut last: std::collections::HashMap<
         (&str, &str, &str, chrono::DateTime<chrono::Utc>),
         usize,
@@ -174,19 +170,22 @@ pub(crate) async fn write_points(
         .iter()
         .map(|&i| sqlx::types::Json(&points[i].metadata))
         .collect();
-    // How many of these identities exist already (xmax cannot be returned from a partitioned
-    // table, so the count comes first; the write lock of the upsert follows in this transaction).
-    let existing: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM UNNEST($2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS t(m, s, d, r) \
-         JOIN business_metrics b ON b.organization_id = $1 AND b.metric_type = t.m AND b.source = t.s \
-           AND b.dimension = t.d AND b.recorded_at = t.r",
+    // Which of these identities exist already (xmax cannot be returned from a partitioned
+    // table, so this comes first; the upsert's row locks follow in this transaction). A lateral
+    // probe per point keeps the plan an index lookup each, whatever the table's size.
+    let ordinal: Vec<i32> = (0..keep.len() as i32).collect();
+    let existing: Vec<i32> = sqlx::query_scalar(
+        "SELECT t.i FROM UNNEST($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[]) AS t(m, s, d, r, i) \
+         CROSS JOIN LATERAL (SELECT 1 FROM business_metrics b WHERE b.organization_id = $1 AND b.metric_type = t.m \
+           AND b.source = t.s AND b.dimension = t.d AND b.recorded_at = t.r LIMIT 1) AS hit",
     )
     .bind(org.as_uuid())
     .bind(&metric)
     .bind(&source)
     .bind(&dimension)
     .bind(&recorded)
-    .fetch_one(&mut **tx)
+    .bind(&ordinal)
+    .fetch_all(&mut **tx)
     .await?;
     sqlx::query(
         "INSERT INTO business_metrics (organization_id, metric_type, source, dimension, recorded_at, value_micros, \
@@ -208,23 +207,41 @@ pub(crate) async fn write_points(
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    let existing = u64::try_from(existing).unwrap_or(0);
-    Ok(crate::IngestCount {
-        accepted: keep.len() as u64 - existing,
-        updated: existing + duplicates,
-    })
+    // New: written by this batch, replacing nothing, and not superseded later in the batch.
+    let mut fresh = vec![false; points.len()];
+    for &i in &keep {
+        fresh[i] = true;
+    }
+    for &k in &existing {
+        if let Some(&i) = usize::try_from(k).ok().and_then(|k| keep.get(k)) {
+            fresh[i] = false;
+        }
+    }
+    let existing = existing.len() as u64;
+    Ok((
+        crate::IngestCount {
+            accepted: keep.len() as u64 - existing,
+            updated: existing + duplicates,
+        },
+        fresh,
+    ))
 }
 
-/// Recomputes the roll-ups of every touched local day with one set-based statement.
+/// Recomputes the roll-ups of the stale local days with one statement; the lateral subquery
+/// makes each day an index range scan (a plain join planned as a hash join over the
+/// organization's whole history).
 pub(crate) async fn refresh_days(
     tx: &mut Tx,
     org: OrgId,
-    touched: &[(&str, chrono::NaiveDate)],
+    stale: &[common::RollupKey<'_>],
     tz: chrono_tz::Tz,
 ) -> Result<()> {
     use bhd_domain::period::{local_midnight, next_bucket};
-    let metric: Vec<&str> = touched.iter().map(|(m, _)| *m).collect();
-    let day: Vec<chrono::NaiveDate> = touched.iter().map(|(_, d)| *d).collect();
+    if stale.is_empty() {
+        return Ok(());
+    }
+    let metric: Vec<&str> = stale.iter().map(|(m, _)| *m).collect();
+    let day: Vec<chrono::NaiveDate> = stale.iter().map(|(_, d)| *d).collect();
     let start: Vec<chrono::DateTime<chrono::Utc>> =
         day.iter().map(|d| local_midnight(*d, tz)).collect();
     let end: Vec<chrono::DateTime<chrono::Utc>> = start
@@ -233,12 +250,13 @@ pub(crate) async fn refresh_days(
         .collect();
     sqlx::query(
         "INSERT INTO metric_daily (organization_id, metric_type, day, sum_micros, count, last_at, last_micros) \
-         SELECT $1::uuid, t.m, t.day, SUM(b.value_micros), COUNT(*), MAX(b.recorded_at), \
-           (array_agg(b.value_micros ORDER BY b.recorded_at DESC, b.value_micros DESC))[1] \
+         SELECT $1::uuid, t.m, t.day, a.s, a.c, a.la, a.lv \
          FROM UNNEST($2::text[], $3::date[], $4::timestamptz[], $5::timestamptz[]) AS t(m, day, s, e) \
-         JOIN business_metrics b ON b.organization_id = $1::uuid AND b.metric_type = t.m \
-           AND b.recorded_at >= t.s AND b.recorded_at < t.e \
-         GROUP BY t.m, t.day \
+         CROSS JOIN LATERAL (SELECT SUM(b.value_micros) AS s, COUNT(*) AS c, MAX(b.recorded_at) AS la, \
+             (array_agg(b.value_micros ORDER BY b.recorded_at DESC, b.value_micros DESC))[1] AS lv \
+           FROM business_metrics b WHERE b.organization_id = $1::uuid AND b.metric_type = t.m \
+             AND b.recorded_at >= t.s AND b.recorded_at < t.e) AS a \
+         WHERE a.c > 0 \
          ON CONFLICT (organization_id, metric_type, day) DO UPDATE SET sum_micros = excluded.sum_micros, \
            count = excluded.count, last_at = excluded.last_at, last_micros = excluded.last_micros",
     )
@@ -249,6 +267,57 @@ pub(crate) async fn refresh_days(
     .bind(&end)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+macro_rules! merge_sql {
+    ($table:literal, $col:literal) => {
+        concat!(
+            "INSERT INTO ", $table, " (organization_id, metric_type, ", $col,
+            ", sum_micros, count, last_at, last_micros) SELECT $1, t.m, t.p, t.s, t.c, t.la, t.lv \
+             FROM UNNEST($2::text[], $3::date[], $4::bigint[], $5::bigint[], $6::timestamptz[], $7::bigint[]) \
+             AS t(m, p, s, c, la, lv)",
+            merge_conflict!($table, $col)
+        )
+    };
+}
+
+/// Merges summaries of new points into the roll-ups with one statement.
+pub(crate) async fn merge_rollups(
+    tx: &mut Tx,
+    org: OrgId,
+    grain: common::Grain,
+    rows: &std::collections::BTreeMap<common::RollupKey<'_>, bhd_domain::Partial>,
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = match grain {
+        common::Grain::Day => merge_sql!("metric_daily", "day"),
+        common::Grain::Month => merge_sql!("metric_monthly", "month"),
+    };
+    let metric: Vec<&str> = rows.keys().map(|(m, _)| *m).collect();
+    let period: Vec<chrono::NaiveDate> = rows.keys().map(|(_, p)| *p).collect();
+    let sum = rows
+        .values()
+        .map(common::stored_sum)
+        .collect::<Result<Vec<i64>>>()?;
+    let count: Vec<i64> = rows
+        .values()
+        .map(|p| i64::try_from(p.count).unwrap_or(i64::MAX))
+        .collect();
+    let last_at: Vec<chrono::DateTime<chrono::Utc>> = rows.values().map(|p| p.last_at).collect();
+    let last: Vec<i64> = rows.values().map(|p| p.last.micros()).collect();
+    sqlx::query(sql)
+        .bind(org.as_uuid())
+        .bind(&metric)
+        .bind(&period)
+        .bind(&sum)
+        .bind(&count)
+        .bind(&last_at)
+        .bind(&last)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

@@ -90,14 +90,16 @@ pub(crate) async fn ensure_partitions(_store: &This, _months: &[chrono::NaiveDat
 }
 
 /// Writes points one prepared statement at a time inside the caller's transaction: SQLite's own
-/// bulk path. A new point is one INSERT; a point with an existing identity is replaced.
+/// bulk path. A new point is one INSERT; a point with an existing identity is replaced. Answers
+/// the counts and, per point, whether it was new (see `common::roll_up`).
 pub(crate) async fn write_points(
     tx: &mut Tx,
     org: OrgId,
     points: &[crate::NewPoint],
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<crate::IngestCount> {
+) -> Result<(crate::IngestCount, Vec<bool>)> {
     let mut count = crate::IngestCount::default();
+    let mut fresh = Vec::with_capacity(points.len());
     for p in points {
         let inserted = sqlx::query(
             "INSERT INTO business_metrics (organization_id, metric_type, source, dimension, recorded_at, value_micros, \
@@ -116,6 +118,9 @@ pub(crate) async fn write_points(
         .execute(&mut **tx)
         .await?
         .rows_affected();
+        // A later duplicate in the batch replaces this one: its day is then stale anyway, so
+        // this point's flag does not matter.
+        fresh.push(inserted == 1);
         if inserted == 1 {
             count.accepted += 1;
             continue;
@@ -137,18 +142,87 @@ pub(crate) async fn write_points(
         .await?;
         count.updated += 1;
     }
-    Ok(count)
+    Ok((count, fresh))
 }
 
-/// Recomputes the touched days' roll-ups, one day at a time.
+/// Recomputes the stale days' roll-ups, one day at a time.
 pub(crate) async fn refresh_days(
     tx: &mut Tx,
     org: OrgId,
-    touched: &[(&str, chrono::NaiveDate)],
+    stale: &[common::RollupKey<'_>],
     tz: chrono_tz::Tz,
 ) -> Result<()> {
-    for (metric, day) in touched {
-        common::refresh_daily(tx, org, metric, *day, tz).await?;
+    for (metric, day) in stale {
+        refresh_daily(tx, org, metric, *day, tz).await?;
+    }
+    Ok(())
+}
+
+/// Recomputes one local day's roll-up of one metric from its points.
+async fn refresh_daily(
+    tx: &mut Tx,
+    org: OrgId,
+    metric: &str,
+    day: chrono::NaiveDate,
+    tz: chrono_tz::Tz,
+) -> Result<()> {
+    let start = bhd_domain::period::local_midnight(day, tz);
+    let end = bhd_domain::period::next_bucket(start, bhd_domain::Granularity::Day, tz);
+    sqlx::query(
+        "INSERT INTO metric_daily (organization_id, metric_type, day, sum_micros, count, last_at, last_micros) \
+         SELECT organization_id, metric_type, $3, SUM(value_micros), COUNT(*), MAX(recorded_at), \
+           (SELECT b.value_micros FROM business_metrics b WHERE b.organization_id = $1 AND b.metric_type = $2 \
+              AND b.recorded_at >= $4 AND b.recorded_at < $5 ORDER BY b.recorded_at DESC, b.value_micros DESC LIMIT 1) \
+         FROM business_metrics WHERE organization_id = $1 AND metric_type = $2 AND recorded_at >= $4 AND recorded_at < $5 \
+         GROUP BY organization_id, metric_type \
+         ON CONFLICT (organization_id, metric_type, day) DO UPDATE SET sum_micros = excluded.sum_micros, \
+           count = excluded.count, last_at = excluded.last_at, last_micros = excluded.last_micros",
+    )
+    .bind(org.as_uuid())
+    .bind(metric)
+    .bind(day)
+    .bind(ts(start))
+    .bind(ts(end))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+macro_rules! merge_sql {
+    ($table:literal, $col:literal) => {
+        concat!(
+            "INSERT INTO ",
+            $table,
+            " (organization_id, metric_type, ",
+            $col,
+            ", sum_micros, count, last_at, last_micros) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            merge_conflict!($table, $col)
+        )
+    };
+}
+
+/// Merges summaries of new points into the roll-ups, one prepared statement per row.
+pub(crate) async fn merge_rollups(
+    tx: &mut Tx,
+    org: OrgId,
+    grain: common::Grain,
+    rows: &std::collections::BTreeMap<common::RollupKey<'_>, bhd_domain::Partial>,
+) -> Result<()> {
+    let sql = match grain {
+        common::Grain::Day => merge_sql!("metric_daily", "day"),
+        common::Grain::Month => merge_sql!("metric_monthly", "month"),
+    };
+    for (&(metric, period), part) in rows {
+        sqlx::query(sql)
+            .bind(org.as_uuid())
+            .bind(metric)
+            .bind(period)
+            .bind(common::stored_sum(part)?)
+            .bind(i64::try_from(part.count).unwrap_or(i64::MAX))
+            .bind(ts(part.last_at))
+            .bind(part.last.micros())
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }
