@@ -11,6 +11,7 @@ pub mod ids;
 pub mod metrics;
 pub mod org;
 pub mod period;
+pub mod score;
 pub mod values;
 
 pub use access::{Access, MemberChangeError, Principal, Role, Scope, check_member_change};

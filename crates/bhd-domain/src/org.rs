@@ -129,6 +129,34 @@ text_enum!(
     Plan { Free = "free", Pro = "pro", Enterprise = "enterprise" }
 );
 
+impl Plan {
+    /// Whole months of raw metric points the plan keeps. Daily and monthly roll-ups are kept
+    /// for good, so series over older periods still answer once their points are dropped.
+    pub const fn retention_months(self) -> u32 {
+        match self {
+            Self::Free => 36,
+            Self::Pro => 84,
+            Self::Enterprise => 120,
+        }
+    }
+
+    /// The earliest instant a point may have under this plan at `now`: the first instant (UTC)
+    /// of the month `retention_months` before `now`'s month. Whole UTC months, because on
+    /// PostgreSQL the points are partitioned by UTC month and whole partitions are dropped.
+    pub fn retention_horizon(
+        self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono::Utc> {
+        use chrono::Datelike;
+        let month = now
+            .date_naive()
+            .with_day(1)
+            .and_then(|d| d.checked_sub_months(chrono::Months::new(self.retention_months())))
+            .unwrap_or(chrono::NaiveDate::MIN);
+        month.and_time(chrono::NaiveTime::MIN).and_utc()
+    }
+}
+
 text_enum!(
     /// The industry profile, which selects the scoring benchmarks (SCORING.md).
     Industry {
@@ -194,6 +222,23 @@ impl TimeZone {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn retention_horizons_are_whole_utc_months() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-24T23:30:00-05:00")
+            .unwrap()
+            .to_utc();
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        assert_eq!(
+            Plan::Free.retention_horizon(now),
+            at("2023-11-01T00:00:00Z")
+        );
+        assert_eq!(Plan::Pro.retention_horizon(now), at("2019-11-01T00:00:00Z"));
+        assert_eq!(
+            Plan::Enterprise.retention_horizon(now),
+            at("2016-11-01T00:00:00Z")
+        );
+    }
 
     #[test]
     fn slugs_from_names() {

@@ -30,6 +30,10 @@ impl ManualClock {
     pub fn now_for_tests(&self) -> DateTime<Utc> {
         self.now()
     }
+    /// Sets the time (backwards too: tests of data "written years ago").
+    pub fn set(&self, t: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = t;
+    }
     /// Moves time forward.
     pub fn advance(&self, by: chrono::Duration) {
         let mut t = self.0.lock().unwrap_or_else(|p| p.into_inner());

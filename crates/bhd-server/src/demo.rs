@@ -6,7 +6,7 @@ use crate::orgs::new_organization;
 use bhd_domain::demo::{Profile, simulate};
 use bhd_domain::metrics::canonical_def;
 use bhd_domain::period::local_midnight;
-use bhd_domain::{Amount, Email, OrgName, Password, TimeZone};
+use bhd_domain::{Amount, Email, OrgName, Password, Plan, TimeZone};
 use bhd_store::{NewPoint, NewUser, Organization, Store, StoreError, User};
 use chrono::{DateTime, Duration, Utc};
 
@@ -48,11 +48,22 @@ pub async fn load(
         now,
     };
     let org = new_organization(name, Some(profile.industry()), None, Some(tz), now);
-    let (user, organization) = store.signup(user, org).await?;
+    let (user, mut organization) = store.signup(user, org).await?;
 
     let days = years.max(1) * 365 + years / 4;
     let today = bhd_domain::period::local_date(now, tz.tz());
     let start = today - Duration::days(i64::from(days));
+    // The smallest plan that keeps the whole history (three years fit the free plan).
+    let first = local_midnight(start, tz.tz());
+    let plan = Plan::ALL
+        .iter()
+        .copied()
+        .find(|p| p.retention_horizon(now) <= first)
+        .ok_or_else(|| anyhow::anyhow!("no plan keeps {years} years of history"))?;
+    if plan != organization.plan {
+        store.set_plan(organization.id, plan, now).await?;
+        organization.plan = plan;
+    }
     let sim = simulate(profile, start, days, SEED);
     let total = sim.len() as u64;
     let mut written = 0u64;

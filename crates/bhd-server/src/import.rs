@@ -13,7 +13,7 @@
 
 use crate::auth::extract::Auth;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::metrics::{RawPoint, check_point, definitions, org_tz};
+use crate::metrics::{RawPoint, Window, check_point, definitions, org_time};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
@@ -151,8 +151,9 @@ pub async fn import<R: AsyncRead + Unpin>(
 ) -> ApiResult<ImportSummary> {
     let all_defs = definitions(app, org).await?;
     let defs: HashMap<&str, &MetricDef> = all_defs.iter().map(|d| (d.name.as_ref(), d)).collect();
-    let tz = org_tz(app, org).await?;
+    let (tz, plan) = org_time(app, org).await?;
     let now = app.clock.now();
+    let window = Window { now, plan };
     let mut lines = Lines::new(reader, max_bytes);
     let mut summary = ImportSummary::default();
     let mut chunk: Vec<NewPoint> = Vec::with_capacity(CHUNK);
@@ -173,7 +174,7 @@ pub async fn import<R: AsyncRead + Unpin>(
             Ok(None) => None,
             Ok(Some(raw)) => {
                 errors.clear();
-                let point = check_point(raw, "", &defs, now, &mut errors);
+                let point = check_point(raw, "", &defs, window, &mut errors);
                 if point.is_none() {
                     let why: Vec<String> = errors
                         .iter()

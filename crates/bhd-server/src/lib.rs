@@ -169,14 +169,15 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    // Upkeep (metric partitions ahead on PostgreSQL) now and hourly, for as long as we serve.
+    // Upkeep (metric partitions ahead on PostgreSQL, retention per plan) now and hourly, for as
+    // long as we serve.
     let upkeep = {
         let state = state.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(3600));
             loop {
                 tick.tick().await;
-                if let Err(e) = state.store.maintain(state.clock.now()).await {
+                if let Err(e) = upkeep(&state).await {
                     tracing::warn!(error = %e, "storage upkeep failed");
                 }
             }
@@ -192,6 +193,25 @@ pub async fn serve(
     .context("serving HTTP");
     upkeep.abort();
     served
+}
+
+/// Periodic storage upkeep: partitions ahead, then retention per plan.
+pub async fn upkeep(state: &AppState) -> anyhow::Result<bhd_store::Retention> {
+    let now = state.clock.now();
+    state.store.maintain(now).await?;
+    let horizons: Vec<_> = bhd_domain::Plan::ALL
+        .iter()
+        .map(|p| (*p, p.retention_horizon(now)))
+        .collect();
+    let removed = state.store.apply_retention(&horizons).await?;
+    if removed != bhd_store::Retention::default() {
+        tracing::info!(
+            points_deleted = removed.points_deleted,
+            partitions_dropped = removed.partitions_dropped,
+            "retention applied"
+        );
+    }
+    Ok(removed)
 }
 
 /// A database URL without its password, for messages.

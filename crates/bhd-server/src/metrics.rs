@@ -16,7 +16,8 @@ use axum::response::{IntoResponse, Response};
 use bhd_domain::metrics::{CustomMetricDraft, canonical, check_value, validate_custom};
 use bhd_domain::period::{self, Bucket};
 use bhd_domain::{
-    Access, Amount, Change, Compare, Granularity, MetricDef, MetricType, OrgId, Partial, TimeZone,
+    Access, Amount, Change, Compare, Granularity, MetricDef, MetricType, OrgId, Partial, Plan,
+    TimeZone,
 };
 use bhd_store::{DailyRollup, IdempotentAnswer, NewPoint};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, SubsecRound, Utc};
@@ -217,14 +218,28 @@ fn valid_source(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
+/// The span of time a point may fall in: from the plan's retention horizon to a day ahead.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Window {
+    pub now: DateTime<Utc>,
+    pub plan: Plan,
+}
+
+impl Window {
+    fn earliest(self) -> DateTime<Utc> {
+        self.plan.retention_horizon(self.now)
+    }
+}
+
 /// Checks one point; errors are pushed with the field path prefixed by `at`.
 pub(crate) fn check_point(
     raw: RawPoint,
     at: &str,
     defs: &HashMap<&str, &MetricDef>,
-    now: DateTime<Utc>,
+    window: Window,
     errors: &mut Vec<FieldError>,
 ) -> Option<NewPoint> {
+    let now = window.now;
     let before = errors.len();
     let mut err = |field: &str, message: String| {
         errors.push(FieldError {
@@ -289,8 +304,16 @@ pub(crate) fn check_point(
                     "recorded_at",
                     "is too far in the future (more than one day ahead)".into(),
                 );
-            } else if t < DateTime::UNIX_EPOCH {
-                err("recorded_at", "must be after 1970-01-01".into());
+            } else if t < window.earliest() {
+                err(
+                    "recorded_at",
+                    format!(
+                        "is before {}, the oldest month the {} plan keeps ({} months)",
+                        window.earliest().date_naive(),
+                        window.plan,
+                        window.plan.retention_months()
+                    ),
+                );
             }
             Some(t)
         }
@@ -465,6 +488,8 @@ async fn ingest(
     let all_defs = definitions(&app, org).await?;
     let defs: HashMap<&str, &MetricDef> = all_defs.iter().map(|d| (d.name.as_ref(), d)).collect();
     let now = app.clock.now();
+    let (tz, plan) = org_time(&app, org).await?;
+    let window = Window { now, plan };
     let mut errors = Vec::new();
     let mut points = Vec::with_capacity(raws.len());
     for (i, raw) in raws.into_iter().enumerate() {
@@ -473,14 +498,13 @@ async fn ingest(
         } else {
             String::new()
         };
-        if let Some(p) = check_point(raw, &at, &defs, now, &mut errors) {
+        if let Some(p) = check_point(raw, &at, &defs, window, &mut errors) {
             points.push(p);
         }
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let tz = org_tz(&app, org).await?;
     let count = app.store.ingest(org, tz, &points, now).await?;
     let answer = serde_json::to_string(&IngestResult {
         accepted: count.accepted,
@@ -499,10 +523,16 @@ async fn ingest(
 }
 
 pub(crate) async fn org_tz(app: &AppState, org: OrgId) -> ApiResult<chrono_tz::Tz> {
+    Ok(org_time(app, org).await?.0)
+}
+
+/// The organization's time zone and plan (which sets how far back points are kept).
+pub(crate) async fn org_time(app: &AppState, org: OrgId) -> ApiResult<(chrono_tz::Tz, Plan)> {
     let o = app.store.organization(org).await?;
-    TimeZone::parse(&o.timezone)
+    let tz = TimeZone::parse(&o.timezone)
         .map(|t| t.tz())
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored time zone: {e}")))
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored time zone: {e}")))?;
+    Ok((tz, o.plan))
 }
 
 /// Series query parameters.
@@ -627,10 +657,10 @@ async fn bucket_values(
         let num = bucket_partials(buckets, &rollups(app, org, num, buckets, g, tz).await?, tz);
         let den = bucket_partials(buckets, &rollups(app, org, den, buckets, g, tz).await?, tz);
         for ((v, n), d) in values.iter_mut().zip(num).zip(den) {
-            if let (Some(n), Some(d)) = (n, d) {
-                if let Some(r) = period::ratio(&n, &d) {
-                    *v = Some(r);
-                }
+            if let (Some(n), Some(d)) = (n, d)
+                && let Some(r) = period::ratio(&n, &d)
+            {
+                *v = Some(r);
             }
         }
     }

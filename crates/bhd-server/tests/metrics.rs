@@ -21,6 +21,7 @@ on_both_engines!(
     who_may_ingest,
     time_zone_change_recuts_the_days,
     rollups_stay_exact_across_batches_and_replacements,
+    retention_follows_the_plan,
 );
 
 async fn org_in(app: &TestApp, email: &str, tz: &str) -> Session {
@@ -891,4 +892,63 @@ async fn rollups_stay_exact_across_batches_and_replacements(engine: Engine) {
             Some("99".into())
         ]
     );
+}
+
+/// Raw points older than the plan keeps are removed by upkeep (roll-ups stay, so old periods
+/// still answer) and refused at ingest with the reason; a longer plan admits them.
+async fn retention_follows_the_plan(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine).await else {
+        return;
+    };
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    app.clock.set(at("2024-01-15T12:00:00Z"));
+    let s = app.signup("ann@example.com", "Free Co").await;
+    push(
+        &app,
+        &s,
+        json!([
+            {"metric_type": "revenue", "value": 5, "recorded_at": "2022-06-10T12:00:00Z"},
+            {"metric_type": "revenue", "value": 7, "recorded_at": "2024-01-10T12:00:00Z"},
+        ]),
+    )
+    .await;
+    app.clock.set(at("2026-11-24T12:00:00Z"));
+    let removed = bhd_server::upkeep(&app.state).await.unwrap();
+    // PostgreSQL: the only plan in use is free, so 2022-06 goes as a whole partition.
+    let expected = match engine {
+        Engine::Sqlite => (1, 0),
+        Engine::Postgres => (0, 1),
+    };
+    assert_eq!(
+        (removed.points_deleted, removed.partitions_dropped),
+        expected,
+        "{removed:?}"
+    );
+    let again = bhd_server::upkeep(&app.state).await.unwrap();
+    assert_eq!(again, bhd_store::Retention::default());
+    let s = app.login("ann@example.com").await;
+    let years = "from=2022-01-01T00:00:00Z&to=2025-01-01T00:00:00Z&granularity=year";
+    assert_eq!(
+        values(&series(&app, &s, "revenue", years).await),
+        [Some("5".into()), None, Some("7".into())]
+    );
+    let old = json!({"points": [{"metric_type": "revenue", "value": 1, "recorded_at": "2023-10-31T23:00:00Z"}]});
+    let r = app
+        .post("/api/v1/metrics", Some(&s.access), old.clone())
+        .await;
+    let p = r.problem(422);
+    let msg = p["errors"][0]["message"].as_str().unwrap();
+    assert_eq!(p["errors"][0]["field"], "points[0].recorded_at");
+    assert!(
+        msg.contains("2023-11-01") && msg.contains("free plan"),
+        "{msg}"
+    );
+    let org = bhd_domain::OrgId::from_uuid(uuid::Uuid::parse_str(&s.org_id).unwrap());
+    app.store
+        .set_plan(org, bhd_domain::Plan::Pro, app.clock.now_for_tests())
+        .await
+        .unwrap();
+    app.post("/api/v1/metrics", Some(&s.access), old)
+        .await
+        .ok(200);
 }

@@ -1263,6 +1263,30 @@ impl crate::MetricsStore for This {
         Ok(rows.into_iter().map(DailyRow::into_model).collect())
     }
 
+    async fn set_plan(&self, org: OrgId, plan: bhd_domain::Plan, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.write_tx(Ctx::org(org)).await?;
+        let n =
+            sqlx::query::<Db>("UPDATE organizations SET plan = $2, updated_at = $3 WHERE id = $1")
+                .bind(org.as_uuid())
+                .bind(plan.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn apply_retention(
+        &self,
+        horizons: &[(bhd_domain::Plan, DateTime<Utc>)],
+    ) -> Result<crate::Retention> {
+        super::apply_retention(self, horizons).await
+    }
+
     async fn maintain(&self, now: DateTime<Utc>) -> Result<()> {
         // The current month and the three ahead, so that ingest rarely has to create one.
         let mut months = Vec::new();

@@ -307,6 +307,15 @@ pub trait MetricsStore: Send + Sync + 'static {
     /// Recomputes every daily and monthly roll-up of the organization for local days in `tz`
     /// (after the organization's time zone changed), in one transaction.
     async fn rebuild_rollups(&self, org: OrgId, tz: chrono_tz::Tz) -> Result<()>;
+    /// Sets the organization's plan (an operator's action: `bhd org plan`).
+    async fn set_plan(&self, org: OrgId, plan: bhd_domain::Plan, now: DateTime<Utc>) -> Result<()>;
+    /// Drops raw metric points older than each organization's plan keeps (`horizons`: the
+    /// earliest instant kept, per plan); roll-ups stay. On PostgreSQL, whole monthly partitions
+    /// before every horizon in use are dropped, and older points of shorter plans are deleted.
+    async fn apply_retention(
+        &self,
+        horizons: &[(bhd_domain::Plan, DateTime<Utc>)],
+    ) -> Result<Retention>;
     /// Periodic upkeep: on PostgreSQL, creates the metric partitions for the months around `now`.
     async fn maintain(&self, now: DateTime<Utc>) -> Result<()>;
 }

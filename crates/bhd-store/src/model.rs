@@ -220,3 +220,12 @@ pub struct IdempotentAnswer {
     pub status: u16,
     pub body: String,
 }
+
+/// What a retention run removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retention {
+    /// Points deleted row by row (organizations on plans shorter than the longest in use).
+    pub points_deleted: u64,
+    /// Whole monthly partitions dropped (PostgreSQL).
+    pub partitions_dropped: u64,
+}

@@ -321,6 +321,41 @@ pub(crate) async fn merge_rollups(
     Ok(())
 }
 
+/// Retention through the definer function (see migration 0004), which alone may drop
+/// partitions and reach every tenant; the known-partition cache forgets what it dropped.
+pub(crate) async fn apply_retention(
+    store: &This,
+    horizons: &[(bhd_domain::Plan, chrono::DateTime<chrono::Utc>)],
+) -> Result<crate::Retention> {
+    use bhd_domain::Plan;
+    let of = |plan: Plan| {
+        horizons
+            .iter()
+            .find(|(p, _)| *p == plan)
+            .map(|(_, h)| *h)
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+    };
+    let (deleted, dropped): (i64, i32) = sqlx::query_as(
+        "SELECT points_deleted, partitions_dropped FROM bhd_metric_retention($1, $2, $3)",
+    )
+    .bind(of(Plan::Free))
+    .bind(of(Plan::Pro))
+    .bind(of(Plan::Enterprise))
+    .fetch_one(&store.pool)
+    .await?;
+    if dropped > 0 {
+        store
+            .partitions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+    Ok(crate::Retention {
+        points_deleted: u64::try_from(deleted).unwrap_or(0),
+        partitions_dropped: u64::try_from(dropped).unwrap_or(0),
+    })
+}
+
 /// Moves the transaction's tenant boundary to another organization (used when sign-up accepts
 /// invitations from several organizations).
 pub(crate) async fn set_org(tx: &mut Tx, org: OrgId) -> Result<()> {

@@ -227,6 +227,31 @@ pub(crate) async fn merge_rollups(
     Ok(())
 }
 
+/// Retention: SQLite has no partitions, so old points are deleted plan by plan.
+pub(crate) async fn apply_retention(
+    store: &This,
+    horizons: &[(bhd_domain::Plan, chrono::DateTime<chrono::Utc>)],
+) -> Result<crate::Retention> {
+    let mut tx = store.write_tx(Ctx::default()).await?;
+    let mut deleted = 0;
+    for (plan, horizon) in horizons {
+        deleted += sqlx::query(
+            "DELETE FROM business_metrics WHERE recorded_at < $2 AND organization_id IN \
+             (SELECT id FROM organizations WHERE plan = $1)",
+        )
+        .bind(plan.as_str())
+        .bind(ts(*horizon))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    }
+    tx.commit().await?;
+    Ok(crate::Retention {
+        points_deleted: deleted,
+        partitions_dropped: 0,
+    })
+}
+
 /// SQLite has no row-level security: the organization filter in every query is the boundary.
 pub(crate) async fn set_org(_tx: &mut Tx, _org: OrgId) -> Result<()> {
     Ok(())

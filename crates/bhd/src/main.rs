@@ -71,6 +71,15 @@ enum Command {
         #[command(subcommand)]
         command: ApikeyCommand,
     },
+    /// Set an organization's plan (free, pro or enterprise), which sets how long raw metric
+    /// points are kept (36, 84 or 120 months; roll-ups are kept for good).
+    Plan {
+        /// The organization's slug.
+        #[arg(long)]
+        org: String,
+        /// free, pro or enterprise.
+        plan: String,
+    },
     /// Import metric points from a CSV or NDJSON file (as POST /api/v1/metrics/import does).
     Import {
         /// The file to read, or - for standard input.
@@ -410,6 +419,24 @@ async fn run() -> anyhow::Result<()> {
                     summary.rejected_count - SHOWN as u64
                 );
             }
+            Ok(())
+        }
+        Command::Plan { org, plan } => {
+            let slug = Slug::parse(&org).map_err(|e| anyhow::anyhow!("--org {e}"))?;
+            let plan: bhd_domain::Plan = plan.parse().map_err(|e| anyhow::anyhow!("plan: {e}"))?;
+            let store = bhd_store::connect(&config.database_url).await?;
+            let organization = store
+                .organization_by_slug(&slug)
+                .await?
+                .with_context(|| format!("no organization with slug {slug}"))?;
+            store
+                .set_plan(organization.id, plan, chrono::Utc::now())
+                .await?;
+            println!(
+                "{} is now on the {plan} plan: raw metric points are kept {} months",
+                organization.slug,
+                plan.retention_months()
+            );
             Ok(())
         }
         Command::Apikey {

@@ -167,6 +167,8 @@ pub struct TestApp {
     pub store: Arc<dyn Store>,
     pub engine: Engine,
     pub pg: Option<PgDatabase>,
+    /// The server's state (its store and clock), for calling server functions directly.
+    pub state: bhd_server::state::AppState,
     _dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -201,6 +203,7 @@ impl TestApp {
             .expect("open store");
         let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
         let state = bhd_server::state(config, store.clone(), clock.clone()).expect("state");
+        let shared = state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -224,6 +227,7 @@ impl TestApp {
             store,
             engine,
             pg,
+            state: shared,
             _dir: dir,
             shutdown: Some(tx),
         })
