@@ -153,7 +153,7 @@ pub(crate) async fn write_points(
             i,
         );
     }
-    let mut keep: Vec<usize> = last.into_values().collect();
+    let mut keep: Vec<usize> = last.values().copied().collect();
     keep.sort_unstable();
     let duplicates = (points.len() - keep.len()) as u64;
     let pick = |f: &dyn Fn(&crate::NewPoint) -> String| {
@@ -170,31 +170,16 @@ pub(crate) async fn write_points(
         .iter()
         .map(|&i| sqlx::types::Json(&points[i].metadata))
         .collect();
-    // Which of these identities exist already (xmax cannot be returned from a partitioned
-    // table, so this comes first; the upsert's row locks follow in this transaction). A lateral
-    // probe per point keeps the plan an index lookup each, whatever the table's size.
-    let ordinal: Vec<i32> = (0..keep.len() as i32).collect();
-    let existing: Vec<i32> = sqlx::query_scalar(
-        "SELECT t.i FROM UNNEST($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[]) AS t(m, s, d, r, i) \
-         CROSS JOIN LATERAL (SELECT 1 FROM business_metrics b WHERE b.organization_id = $1 AND b.metric_type = t.m \
-           AND b.source = t.s AND b.dimension = t.d AND b.recorded_at = t.r LIMIT 1) AS hit",
-    )
-    .bind(org.as_uuid())
-    .bind(&metric)
-    .bind(&source)
-    .bind(&dimension)
-    .bind(&recorded)
-    .bind(&ordinal)
-    .fetch_all(&mut **tx)
-    .await?;
-    sqlx::query(
+    // New identities are inserted and come back; the others exist and are updated after.
+    // (xmax, which would tell the two apart in one upsert, cannot be read from a partitioned
+    // table.) A concurrent ingest of the same identity waits on our insert, then updates it.
+    let inserted: Vec<(String, String, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
         "INSERT INTO business_metrics (organization_id, metric_type, source, dimension, recorded_at, value_micros, \
          category, metadata, ingested_at) \
          SELECT $1, t.m, t.s, t.d, t.r, t.v, t.c, t.j, $9 FROM UNNEST($2::text[], $3::text[], $4::text[], \
            $5::timestamptz[], $6::bigint[], $7::text[], $8::jsonb[]) AS t(m, s, d, r, v, c, j) \
-         ON CONFLICT (organization_id, metric_type, source, dimension, recorded_at) DO UPDATE SET \
-           value_micros = excluded.value_micros, category = excluded.category, metadata = excluded.metadata, \
-           ingested_at = excluded.ingested_at",
+         ON CONFLICT (organization_id, metric_type, source, dimension, recorded_at) DO NOTHING \
+         RETURNING metric_type, source, dimension, recorded_at",
     )
     .bind(org.as_uuid())
     .bind(&metric)
@@ -205,17 +190,35 @@ pub(crate) async fn write_points(
     .bind(&category)
     .bind(&metadata)
     .bind(now)
-    .execute(&mut **tx)
+    .fetch_all(&mut **tx)
     .await?;
-    // New: written by this batch, replacing nothing, and not superseded later in the batch.
     let mut fresh = vec![false; points.len()];
-    for &i in &keep {
-        fresh[i] = true;
-    }
-    for &k in &existing {
-        if let Some(&i) = usize::try_from(k).ok().and_then(|k| keep.get(k)) {
-            fresh[i] = false;
+    for (m, s, d, r) in &inserted {
+        if let Some(&i) = last.get(&(m.as_str(), s.as_str(), d.as_str(), *r)) {
+            fresh[i] = true;
         }
+    }
+    let existing: Vec<usize> = (0..keep.len()).filter(|&k| !fresh[keep[k]]).collect();
+    if !existing.is_empty() {
+        let sub = |v: &[String]| existing.iter().map(|&k| v[k].clone()).collect::<Vec<_>>();
+        sqlx::query(
+            "UPDATE business_metrics b SET value_micros = t.v, category = t.c, metadata = t.j, ingested_at = $9 \
+             FROM UNNEST($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::bigint[], $7::text[], $8::jsonb[]) \
+               AS t(m, s, d, r, v, c, j) \
+             WHERE b.organization_id = $1 AND b.metric_type = t.m AND b.source = t.s AND b.dimension = t.d \
+               AND b.recorded_at = t.r",
+        )
+        .bind(org.as_uuid())
+        .bind(sub(&metric))
+        .bind(sub(&source))
+        .bind(sub(&dimension))
+        .bind(existing.iter().map(|&k| recorded[k]).collect::<Vec<_>>())
+        .bind(existing.iter().map(|&k| value[k]).collect::<Vec<_>>())
+        .bind(sub(&category))
+        .bind(existing.iter().map(|&k| metadata[k]).collect::<Vec<_>>())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
     }
     let existing = existing.len() as u64;
     Ok((
