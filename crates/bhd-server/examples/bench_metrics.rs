@@ -3,14 +3,15 @@
 //! ```text
 //! cargo run --release -p bhd-server --example bench_metrics -- ingest sqlite
 //! cargo run --release -p bhd-server --example bench_metrics -- ingest postgres
-//! cargo run --release -p bhd-server --example bench_metrics -- series postgres ORGS
+//! cargo run --release -p bhd-server --example bench_metrics -- series postgres 10,100,200
 //! ```
 //!
 //! `ingest`: points/s through `POST /api/v1/metrics` in batches of 10,000 against the real
 //! server, and, in the same run, the engine's own bulk path on a table of the same shape
 //! (PostgreSQL `COPY`; SQLite prepared inserts in one transaction), and their ratio.
-//! `series`: loads ORGS organizations × 50 metrics × 5 years of daily points, then measures
-//! p50/p99 of `GET /metrics/{type}/series` for a 5-year range at month and day granularity.
+//! `series`: loads organizations × 50 metrics × 5 years of daily points in steps (the
+//! cumulative organization counts given), and after each step measures p50/p99 of
+//! `GET /metrics/{type}/series` for a 5-year range at month and day granularity.
 //! PostgreSQL comes from BHD_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 
 use bhd_server::clock::SystemClock;
@@ -209,64 +210,123 @@ async fn ingest(engine: &str, total: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn series(engine: &str, orgs: usize) -> anyhow::Result<()> {
+/// Loads organizations `have..want` directly (COPY of 5 years × 50 metrics of daily points,
+/// then their daily and monthly roll-ups built by SQL as ingest would have left them): loading
+/// 90,000 points per organization through HTTP would take hours at this scale, and the loading
+/// path is measured by `ingest`. Returns their access tokens.
+async fn load_orgs(
+    s: &Server,
+    http: &reqwest::Client,
+    metrics: &[&bhd_domain::MetricDef],
+    range: std::ops::Range<usize>,
+) -> anyhow::Result<Vec<String>> {
+    let mut c = sqlx::PgConnection::connect(&s.url).await?;
+    let first = chrono::NaiveDate::from_ymd_opt(2021, 1, 1).unwrap();
+    let mut month = first;
+    while month < chrono::NaiveDate::from_ymd_opt(2026, 2, 1).unwrap() {
+        sqlx::query("SELECT bhd_ensure_metric_partition($1)")
+            .bind(month)
+            .execute(&mut c)
+            .await?;
+        month = month.checked_add_months(chrono::Months::new(1)).unwrap();
+    }
+    let mut tokens = Vec::new();
+    for o in range {
+        tokens.push(signup(http, &s.base, o).await?);
+        let org: uuid::Uuid = sqlx::query_scalar(
+            "UPDATE organizations SET plan = 'enterprise' WHERE id = (SELECT m.organization_id FROM memberships m \
+             JOIN users u ON u.id = m.user_id WHERE u.email = $1) RETURNING id",
+        )
+        .bind(format!("bench{o}@example.com"))
+        .fetch_one(&mut c)
+        .await?;
+        let mut csv = String::with_capacity(100 * 1826 * metrics.len());
+        for (m, def) in metrics.iter().enumerate() {
+            for d in 0..(5 * 365 + 1) {
+                let day = first + chrono::Duration::days(d);
+                let v = ((o * 7 + m * 13 + d as usize) % 1000) as i64 * 1_000;
+                csv.push_str(&format!(
+                    "{org},{},api,,{day} 12:00:00+00,{v},{},{{}},2026-01-02 00:00:00+00\n",
+                    def.name,
+                    def.category.as_str()
+                ));
+            }
+        }
+        let mut copy = c
+            .copy_in_raw("COPY business_metrics (organization_id, metric_type, source, dimension, recorded_at, value_micros, category, metadata, ingested_at) FROM STDIN (FORMAT csv)")
+            .await?;
+        copy.send(csv.as_bytes()).await?;
+        copy.finish().await?;
+        sqlx::query(
+            "INSERT INTO metric_daily (organization_id, metric_type, day, sum_micros, count, last_at, last_micros) \
+             SELECT organization_id, metric_type, (recorded_at AT TIME ZONE 'UTC')::date, SUM(value_micros), COUNT(*), \
+               MAX(recorded_at), (array_agg(value_micros ORDER BY recorded_at DESC))[1] \
+             FROM business_metrics WHERE organization_id = $1 GROUP BY 1, 2, 3",
+        )
+        .bind(org)
+        .execute(&mut c)
+        .await?;
+        sqlx::query(
+            "INSERT INTO metric_monthly (organization_id, metric_type, month, sum_micros, count, last_at, last_micros) \
+             SELECT organization_id, metric_type, date_trunc('month', day)::date, SUM(sum_micros), SUM(count), \
+               MAX(last_at), (array_agg(last_micros ORDER BY last_at DESC))[1] \
+             FROM metric_daily WHERE organization_id = $1 GROUP BY 1, 2, 3",
+        )
+        .bind(org)
+        .execute(&mut c)
+        .await?;
+    }
+    c.execute("ANALYZE").await?;
+    Ok(tokens)
+}
+
+/// Series latency as the data grows: after loading each step's organizations, 400 requests
+/// for a 5-year range of a random organization's metric, at month and at day granularity.
+async fn series(engine: &str, steps: &[usize]) -> anyhow::Result<()> {
+    anyhow::ensure!(engine == "postgres", "series runs on postgres");
     let s = start(engine).await?;
     let http = reqwest::Client::new();
-    let metrics: Vec<&str> = bhd_domain::metrics::canonical()
+    let metrics: Vec<&bhd_domain::MetricDef> = bhd_domain::metrics::canonical()
         .iter()
-        .map(|d| d.name.as_ref())
-        .filter(|n| *n != "nps")
+        .filter(|d| bhd_domain::metrics::rate_parts(&d.name).is_none())
         .take(50)
         .collect();
-    let days = 5 * 365 + 1;
     let mut tokens = Vec::new();
-    let t = Instant::now();
-    for o in 0..orgs {
-        let token = signup(&http, &s.base, o).await?;
-        let all = unit_points(0, days * metrics.len(), &metrics, days);
-        for chunk in all.chunks(BATCH) {
-            let r = http
-                .post(format!("{}/api/v1/metrics", s.base))
-                .bearer_auth(&token)
-                .json(&json!({"points": chunk}))
-                .send()
-                .await?;
-            anyhow::ensure!(
-                r.status() == 200,
-                "load failed: {}",
-                r.text().await?.chars().take(400).collect::<String>()
-            );
-        }
-        tokens.push(token);
-    }
-    println!(
-        "{engine}: loaded {orgs} orgs × {} metrics × {days} days = {} points in {:.0}s",
-        metrics.len(),
-        orgs * metrics.len() * days,
-        t.elapsed().as_secs_f64()
-    );
-    for granularity in ["month", "day"] {
-        let mut lat = Vec::new();
-        for i in 0..400 {
-            let token = &tokens[i % tokens.len()];
-            let metric = metrics[i % metrics.len()];
-            let url = format!(
-                "{}/api/v1/metrics/{metric}/series?granularity={granularity}&from=2021-01-02T00:00:00Z&to=2026-01-02T00:00:00Z",
-                s.base
-            );
-            let t = Instant::now();
-            let r = http.get(url).bearer_auth(token).send().await?;
-            anyhow::ensure!(r.status() == 200);
-            let _ = r.bytes().await?;
-            lat.push(t.elapsed());
-        }
-        lat.sort();
-        let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
+    for &want in steps {
+        let t = Instant::now();
+        let have = tokens.len();
+        tokens.extend(load_orgs(&s, &http, &metrics, have..want).await?);
+        let points = want * metrics.len() * (5 * 365 + 1);
         println!(
-            "{engine}: 5-year series, {granularity}: p50 {:?} p99 {:?} (400 requests)",
-            p(0.5),
-            p(0.99)
+            "{engine}: {want} orgs × {} metrics × 5 years = {points} points (loaded {} more in {:.0}s)",
+            metrics.len(),
+            want - have,
+            t.elapsed().as_secs_f64()
         );
+        for granularity in ["month", "day"] {
+            let mut lat = Vec::new();
+            for i in 0..400 {
+                // A spread of organizations and metrics, deterministic.
+                let token = &tokens[(i * 7919) % tokens.len()];
+                let metric = &metrics[(i * 31) % metrics.len()].name;
+                let url = format!(
+                    "{}/api/v1/metrics/{metric}/series?granularity={granularity}&from=2021-01-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+                    s.base
+                );
+                let t = Instant::now();
+                let r = http.get(url).bearer_auth(token).send().await?;
+                anyhow::ensure!(r.status() == 200, "series: {}", r.status());
+                let _ = r.bytes().await?;
+                lat.push(t.elapsed());
+            }
+            lat.sort();
+            let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
+            println!(
+                "{engine}:   5-year series by {granularity}: p50 {:.2} ms, p99 {:.2} ms (400 requests)",
+                p(0.5).as_secs_f64() * 1e3,
+                p(0.99).as_secs_f64() * 1e3
+            );
+        }
     }
     Ok(())
 }
@@ -285,11 +345,13 @@ async fn main() -> anyhow::Result<()> {
             .await
         }
         "series" => {
-            series(
-                engine,
-                args.get(3).and_then(|n| n.parse().ok()).unwrap_or(10),
-            )
-            .await
+            let steps: Vec<usize> = args
+                .get(3)
+                .map_or("10,100", String::as_str)
+                .split(',')
+                .map(str::parse)
+                .collect::<Result<_, _>>()?;
+            series(engine, &steps).await
         }
         other => anyhow::bail!("unknown mode {other}: ingest or series"),
     }
