@@ -2,7 +2,7 @@
 // Starts `bhd serve` for the end-to-end tests on a fresh, empty SQLite database in a new
 // temporary directory (removed on exit), so that every run starts clean. Used by
 // playwright.config.ts (`webServer`); also handy by hand: `node e2e/serve.mjs`.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,19 @@ if (!existsSync(fileURLToPath(new URL('../out/index.html', import.meta.url)))) {
 const dir = mkdtempSync(join(tmpdir(), 'bhd-e2e-'));
 const databaseUrl = `sqlite://${join(dir, 'e2e.db')}`;
 console.log(`e2e: ${bin} serve --listen ${listen} --database-url ${databaseUrl}`);
+
+// The demo company (`bhd demo`, three years of simulated daily history), as the README's run
+// command loads it; e2e/demo.spec.ts logs in as its owner.
+const demo = spawnSync(
+  bin,
+  ['demo', '--profile', 'saas', '--email', 'demo@bhd.local', '--password', 'demo-password-123', '--database-url', databaseUrl],
+  { cwd: dir, stdio: 'inherit', env: { ...process.env, BHD_DATA_DIR: dir } },
+);
+if (demo.status !== 0) {
+  console.error('e2e: bhd demo failed');
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(1);
+}
 
 // Run inside the temporary directory with it as the data directory, so that the generated
 // signing key (and anything else the server writes) never lands in the work tree.
