@@ -26,6 +26,7 @@ const BATCH: usize = 10_000;
 struct Server {
     base: String,
     url: String,
+    store: Arc<dyn bhd_store::Store>,
     _dir: tempfile::TempDir,
 }
 
@@ -54,13 +55,14 @@ async fn start(engine: &str) -> anyhow::Result<Server> {
         ..Config::default()
     };
     let store = bhd_store::connect(&url).await?;
-    let state = bhd_server::state(config, store, Arc::new(SystemClock))?;
+    let state = bhd_server::state(config, store.clone(), Arc::new(SystemClock))?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(bhd_server::serve(listener, state, std::future::pending()));
     Ok(Server {
         base,
         url,
+        store,
         _dir: dir,
     })
 }
@@ -85,11 +87,6 @@ fn points(offset: usize, count: usize, metrics: &[&str]) -> Vec<Value> {
     points_with(offset, count, metrics, 365, |i| {
         format!("{}.{:02}", 1000 + i % 977, i % 100)
     })
-}
-
-/// One point a day per metric over `days` days, with values valid for every unit (0 or 1).
-fn unit_points(offset: usize, count: usize, metrics: &[&str], days: usize) -> Vec<Value> {
-    points_with(offset, count, metrics, days, |i| (i % 2).to_string())
 }
 
 fn points_with(
@@ -169,7 +166,21 @@ async fn ingest(engine: &str, total: usize) -> anyhow::Result<()> {
     let org = uuid::Uuid::new_v4();
     let bulk_rate = if engine == "postgres" {
         let mut c = sqlx::PgConnection::connect(&s.url).await?;
-        c.execute("CREATE TABLE bench_copy (LIKE business_metrics INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)").await?;
+        // The same shape as business_metrics: the same columns and indexes, range-partitioned
+        // by month, with the months the rows fall in created beforehand.
+        c.execute("CREATE TABLE bench_copy (LIKE business_metrics INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE (recorded_at)").await?;
+        c.execute("ALTER TABLE bench_copy ADD PRIMARY KEY (organization_id, metric_type, source, dimension, recorded_at)").await?;
+        c.execute("CREATE INDEX bench_copy_series ON bench_copy (organization_id, metric_type, recorded_at DESC)").await?;
+        let mut month = chrono::NaiveDate::from_ymd_opt(2024, 12, 1).unwrap();
+        while month < chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap() {
+            let next = month.checked_add_months(chrono::Months::new(1)).unwrap();
+            c.execute(sqlx::AssertSqlSafe(format!(
+                "CREATE TABLE bench_copy_{} PARTITION OF bench_copy FOR VALUES FROM ('{month} 00:00:00+00') TO ('{next} 00:00:00+00')",
+                month.format("%Y%m")
+            )))
+            .await?;
+            month = next;
+        }
         let mut csv = String::with_capacity(total * 100);
         let now = chrono::Utc::now().to_rfc3339();
         for (m, at, v) in &rows {
@@ -203,8 +214,43 @@ async fn ingest(engine: &str, total: usize) -> anyhow::Result<()> {
         tx.commit().await?;
         total as f64 / t.elapsed().as_secs_f64()
     };
+    // The same rows through the store's ingest directly (another organization): what the
+    // database work costs without HTTP, JSON and validation.
+    let token2 = signup(&http, &s.base, 1).await?;
+    let me: Value = http
+        .get(format!("{}/api/v1/me", s.base))
+        .bearer_auth(&token2)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let org2 = bhd_domain::OrgId::from_uuid(
+        me["current_organization"]["id"]
+            .as_str()
+            .ok_or_else(|| anyhow::anyhow!("no organization in /me: {me}"))?
+            .parse()?,
+    );
+    let new_points: Vec<bhd_store::NewPoint> = rows
+        .iter()
+        .map(|(m, at, v)| bhd_store::NewPoint {
+            metric_type: m.clone(),
+            category: bhd_domain::Category::Financial,
+            source: "api".into(),
+            dimension: String::new(),
+            recorded_at: *at,
+            value: bhd_domain::Amount::from_micros(*v),
+            metadata: json!({}),
+        })
+        .collect();
+    let t = Instant::now();
+    for chunk in new_points.chunks(BATCH) {
+        s.store
+            .ingest(org2, chrono_tz::UTC, chunk, chrono::Utc::now())
+            .await?;
+    }
+    let store_rate = total as f64 / t.elapsed().as_secs_f64();
     println!(
-        "{engine}: HTTP batches of {BATCH}: {http_rate:.0} points/s; engine bulk path: {bulk_rate:.0} rows/s; ratio {:.2} ({total} points)",
+        "{engine}: HTTP batches of {BATCH}: {http_rate:.0} points/s; engine bulk path: {bulk_rate:.0} rows/s; ratio {:.2} ({total} points); store ingest without HTTP: {store_rate:.0} points/s",
         http_rate / bulk_rate
     );
     Ok(())
@@ -246,7 +292,7 @@ async fn load_orgs(
                 let day = first + chrono::Duration::days(d);
                 let v = ((o * 7 + m * 13 + d as usize) % 1000) as i64 * 1_000;
                 csv.push_str(&format!(
-                    "{org},{},api,,{day} 12:00:00+00,{v},{},{{}},2026-01-02 00:00:00+00\n",
+                    "{org},{},api,\"\",{day} 12:00:00+00,{v},{},{{}},2026-01-02 00:00:00+00\n",
                     def.name,
                     def.category.as_str()
                 ));

@@ -209,6 +209,9 @@ pub async fn import<R: AsyncRead + Unpin>(
         summary.accepted += count.accepted;
         summary.updated += count.updated;
     }
+    if summary.accepted + summary.updated > 0 {
+        crate::jobs::after_ingest(app, org).await;
+    }
     summary.lines = lines.number;
     on_progress(summary.progress(&lines));
     Ok(summary)

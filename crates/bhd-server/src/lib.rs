@@ -13,7 +13,9 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod health;
 pub mod import;
+pub mod jobs;
 pub mod json;
 pub mod metrics;
 pub mod openapi;
@@ -91,6 +93,7 @@ pub fn app(state: AppState) -> Router {
         .merge(audit::router())
         .merge(metrics::router())
         .merge(import::router())
+        .merge(health::router())
         .split_for_parts();
     let api = api
         .route(
@@ -183,6 +186,8 @@ pub async fn serve(
             }
         })
     };
+    // The job runner (durable queue in the database, schedules), stopped after the last request.
+    let runner = jobs::JobRunner::builtin(state.clone()).spawn();
     let app = app(state);
     let served = axum::serve(
         listener,
@@ -192,6 +197,7 @@ pub async fn serve(
     .await
     .context("serving HTTP");
     upkeep.abort();
+    runner.stop().await;
     served
 }
 

@@ -506,6 +506,7 @@ async fn ingest(
         return Err(ApiError::Validation(errors));
     }
     let count = app.store.ingest(org, tz, &points, now).await?;
+    crate::jobs::after_ingest(&app, org).await;
     let answer = serde_json::to_string(&IngestResult {
         accepted: count.accepted,
         updated: count.updated,

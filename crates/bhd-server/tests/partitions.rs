@@ -83,6 +83,8 @@ async fn retention_drops_whole_partitions() {
     for (s, when) in [
         (&free, "2022-06-10T12:00:00Z"),
         (&pro, "2018-06-10T12:00:00Z"),
+        // After pro's horizon (2019-11) in the same year: kept.
+        (&pro, "2019-12-10T12:00:00Z"),
         (&pro, "2022-06-10T12:00:00Z"),
     ] {
         app.post(
@@ -122,7 +124,7 @@ async fn retention_drops_whole_partitions() {
         .fetch_one(&mut conn)
         .await
         .unwrap();
-    assert_eq!(left, 1);
+    assert_eq!(left, 2);
     // Roll-ups stay: the dropped months still answer.
     let year = "from=2018-01-01T00:00:00Z&to=2019-01-01T00:00:00Z&granularity=year";
     let r = app

@@ -933,6 +933,21 @@ fn months_of(points: &[NewPoint]) -> Vec<NaiveDate> {
     months
 }
 
+/// One ingest transaction: points, then roll-ups.
+async fn ingest_once(
+    store: &This,
+    org: OrgId,
+    tz: chrono_tz::Tz,
+    points: &[NewPoint],
+    now: DateTime<Utc>,
+) -> Result<IngestCount> {
+    let mut tx = store.write_tx(Ctx::org(org)).await?;
+    let (count, fresh) = super::write_points(&mut tx, org, points, now).await?;
+    roll_up(&mut tx, org, tz, points, &fresh).await?;
+    tx.commit().await?;
+    Ok(count)
+}
+
 /// The roll-up key: a metric and the first day of its local day or month.
 pub(crate) type RollupKey<'a> = (&'a str, NaiveDate);
 
@@ -1090,12 +1105,18 @@ impl crate::MetricsStore for This {
         points: &[NewPoint],
         now: DateTime<Utc>,
     ) -> Result<IngestCount> {
-        ensure_partitions(self, &months_of(points)).await?;
-        let mut tx = self.write_tx(Ctx::org(org)).await?;
-        let (count, fresh) = super::write_points(&mut tx, org, points, now).await?;
-        roll_up(&mut tx, org, tz, points, &fresh).await?;
-        tx.commit().await?;
-        Ok(count)
+        let months = months_of(points);
+        ensure_partitions(self, &months).await?;
+        match ingest_once(self, org, tz, points, now).await {
+            // Retention dropped a partition between our check and the write (it had just
+            // been created for an old point, or the plan changed meanwhile): create it again.
+            Err(StoreError::Database(e)) if super::missing_partition(&e) => {
+                super::forget_partitions(self);
+                ensure_partitions(self, &months).await?;
+                ingest_once(self, org, tz, points, now).await
+            }
+            other => other,
+        }
     }
 
     async fn daily(
@@ -1298,3 +1319,17 @@ impl crate::MetricsStore for This {
         ensure_partitions(self, &months).await
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Health scores and insights: their queries, compiled with this file once per engine.
+
+#[allow(clippy::duplicate_mod)]
+#[path = "health_sql.rs"]
+mod health_sql;
+
+// ---------------------------------------------------------------------------------------------
+// The job queue and its schedules: their queries, compiled with this file once per engine.
+
+#[allow(clippy::duplicate_mod)]
+#[path = "jobs_sql.rs"]
+mod jobs_sql;

@@ -119,7 +119,7 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
 
 /// Everything the server persists. One trait, two engines; both pass the same test suite.
 #[async_trait]
-pub trait Store: MetricsStore + Send + Sync + 'static {
+pub trait Store: MetricsStore + HealthStore + JobStore + Send + Sync + 'static {
     /// The engine behind this store.
     fn engine(&self) -> Engine;
     /// Checks the database answers (for `/readyz`).
@@ -319,3 +319,9 @@ pub trait MetricsStore: Send + Sync + 'static {
     /// Periodic upkeep: on PostgreSQL, creates the metric partitions for the months around `now`.
     async fn maintain(&self, now: DateTime<Utc>) -> Result<()>;
 }
+
+mod health;
+pub use health::*;
+
+mod jobs;
+pub use jobs::*;

@@ -324,6 +324,22 @@ pub(crate) async fn merge_rollups(
     Ok(())
 }
 
+/// Whether the error is "no partition of relation … found for row".
+pub(crate) fn missing_partition(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| {
+        d.code().as_deref() == Some("23514") && d.message().contains("no partition")
+    })
+}
+
+/// Forgets which partitions exist (after one was dropped under us).
+pub(crate) fn forget_partitions(store: &This) {
+    store
+        .partitions
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clear();
+}
+
 /// Retention through the definer function (see migration 0004), which alone may drop
 /// partitions and reach every tenant; the known-partition cache forgets what it dropped.
 pub(crate) async fn apply_retention(

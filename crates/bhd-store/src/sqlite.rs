@@ -227,6 +227,14 @@ pub(crate) async fn merge_rollups(
     Ok(())
 }
 
+/// SQLite has no partitions.
+pub(crate) fn missing_partition(_e: &sqlx::Error) -> bool {
+    false
+}
+
+/// SQLite has no partitions.
+pub(crate) fn forget_partitions(_store: &This) {}
+
 /// Retention: SQLite has no partitions, so old points are deleted plan by plan.
 pub(crate) async fn apply_retention(
     store: &This,

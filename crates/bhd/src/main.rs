@@ -91,6 +91,15 @@ enum Command {
         #[arg(long)]
         format: Option<String>,
     },
+    /// Compute and store an organization's health score now, and print it with its breakdown.
+    Score {
+        /// The organization's slug.
+        #[arg(long)]
+        org: String,
+        /// Print the score as JSON (the shape of GET /api/v1/health/score).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -475,5 +484,33 @@ async fn run() -> anyhow::Result<()> {
             println!("{key}");
             Ok(())
         }
+        Command::Score { org, json } => {
+            let slug = Slug::parse(&org).map_err(|e| anyhow::anyhow!("--org {e}"))?;
+            let store = bhd_store::connect(&config.database_url).await?;
+            let organization = store
+                .organization_by_slug(&slug)
+                .await?
+                .with_context(|| format!("no organization with slug {slug}"))?;
+            let state = bhd_server::state(
+                config,
+                store,
+                std::sync::Arc::new(bhd_server::clock::SystemClock),
+            )?;
+            let score = bhd_server::health::recalculate(&state, organization.id)
+                .await
+                .map_err(|e| anyhow::Error::new(e).context("computing the health score"))?;
+            let recs = bhd_domain::score::recommendations(&score);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&score::to_json(&score, &recs)?)?
+                );
+            } else {
+                print!("{}", score::render(&organization.name, &score, &recs));
+            }
+            Ok(())
+        }
     }
 }
+
+mod score;
