@@ -647,8 +647,8 @@ pub struct Accepted {
     status: String,
 }
 
-/// Requests a new calculation (member): answered at once with 202; the new score is stored
-/// when it is done and appears in `GET /health/score`.
+/// Requests a new calculation (member): queued as a job and answered at once with 202; the
+/// new score is stored when it is done and appears in `GET /health/score`.
 #[utoipa::path(post, path = "/api/v1/health/recalculate", tag = "health",
     responses((status = 202, body = Accepted), (status = 403, body = crate::error::Problem)),
     security(("bearer" = [])))]
@@ -658,11 +658,11 @@ async fn request_recalculation(
 ) -> ApiResult<(StatusCode, Json<Accepted>)> {
     auth.require(Access::Write)?;
     let org = auth.org();
-    tokio::spawn(async move {
-        if let Err(e) = recalculate(&app, org).await {
-            tracing::warn!(organization = %org, error = ?e, "health score calculation failed");
-        }
-    });
+    // Through the durable queue: the calculation survives a restart and is retried on failure.
+    let job = bhd_store::NewJob::for_org(crate::jobs::RECALCULATE, org, app.clock.now());
+    crate::jobs::enqueue(&app, job)
+        .await
+        .map_err(ApiError::Internal)?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {
