@@ -227,6 +227,133 @@ export interface ImportResult {
   rejected_count?: number;
 }
 
+// Health score, history and insights (shared/API.md "Health, insights, real time"; the model is
+// docs/scoring.md). Scores are numbers 0–100 with decimals; null means not enough data.
+
+export type ScoreCategory = MetricCategory;
+
+export interface ScoreFactor {
+  name: string;
+  /** How the KPI is computed, in words. */
+  kpi: string;
+  /** ratio (a fraction), months, days, multiple, points, index, nps, currency… */
+  unit: string;
+  value: number | null;
+  score: number | null;
+  weight: number;
+  /** This factor's share of the overall (0–1); 0 when absent. */
+  effective_weight: number;
+  /** Points it adds to the overall: score × effective_weight. */
+  contribution: number;
+  benchmark: string;
+  source: string;
+  confidence: number | null;
+  /** Optional factors count when present and are ignored when absent. */
+  optional: boolean;
+  note?: string;
+  /** Why the factor could not be computed (which metrics are missing). */
+  absent_reason?: string;
+}
+
+export interface CategoryScore {
+  name: ScoreCategory;
+  score: number | null;
+  /** The profile's weight, in percent of the overall. */
+  weight: number;
+  /** The weight it really carries after renormalizing over present categories (0–1). */
+  effective_weight: number;
+  coverage: number;
+  confidence: number | null;
+  /** What to send to unlock the category (or more of it). */
+  hint?: string;
+  needs?: string[];
+  factors: ScoreFactor[];
+}
+
+export interface ScoreDriver {
+  factor: string;
+  category: ScoreCategory;
+  previous_score: number | null;
+  current_score: number | null;
+  previous_contribution: number;
+  current_contribution: number;
+  /** Points of the overall this factor moved (the changes sum to the overall's change). */
+  change: number;
+}
+
+export interface ScoreRecommendation {
+  factor: string;
+  category: ScoreCategory;
+  title: string;
+  action: string;
+  benchmark: string;
+  source?: string;
+  score?: number | null;
+  value?: number | null;
+  unit?: string;
+  target_score?: number;
+  target_value?: number;
+  potential?: number;
+}
+
+export interface ScoreValues {
+  overall: number | null;
+  financial: number | null;
+  customer: number | null;
+  operational: number | null;
+  growth: number | null;
+  risk: number | null;
+}
+
+export interface HealthScore extends ScoreValues {
+  id: string;
+  coverage: number;
+  confidence: number | null;
+  /** Why the overall is null (too little of the model has data). */
+  reason?: string;
+  model_version: string;
+  industry: Industry;
+  /** The last complete month the score reads (YYYY-MM-DD). */
+  as_of: string;
+  calculated_at: string;
+  weights: Record<ScoreCategory, number>;
+  categories: CategoryScore[];
+  drivers: ScoreDriver[];
+  /** The stored integers. */
+  stored: ScoreValues;
+  recommendations: ScoreRecommendation[];
+}
+
+export interface HealthHistoryItem extends ScoreValues {
+  id: string;
+  coverage: number;
+  confidence: number | null;
+  model_version: string;
+  calculated_at: string;
+}
+
+export interface HealthHistory {
+  from: string;
+  to: string;
+  /** Oldest first. */
+  items: HealthHistoryItem[];
+}
+
+export const INSIGHT_SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type InsightSeverity = (typeof INSIGHT_SEVERITIES)[number];
+export type InsightKind = 'driver' | 'recommendation' | 'forecast' | 'runway' | 'anomaly' | 'trend_change';
+
+export interface Insight {
+  id: string;
+  kind: InsightKind;
+  severity: InsightSeverity;
+  title: string;
+  body: string;
+  evidence: Record<string, unknown>;
+  metrics: string[];
+  generated_at: string;
+}
+
 // ---------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------
@@ -443,6 +570,12 @@ export const api = {
   /** Streams a CSV file to the server as is; the answer lists every rejected line. */
   importMetricsCsv: (file: Blob) =>
     request<ImportResult>('POST', '/metrics/import', { raw: { data: file, type: 'text/csv' } }),
+  healthScore: () => request<HealthScore>('GET', '/health/score'),
+  healthHistory: (from: string, to: string) =>
+    request<HealthHistory>('GET', `/health/history?${new URLSearchParams({ from, to })}`),
+  /** Queues a recalculation (202); the new score is stored a moment later. */
+  recalculateHealth: () => request<{ status: string }>('POST', '/health/recalculate', { body: {} }),
+  insights: () => request<Insight[]>('GET', '/insights'),
 };
 
 /** Whether a role may write metrics (viewers only read). */

@@ -17,6 +17,11 @@ export const queryKeys = {
   metricSummary: (orgId: string | null) => ['metrics', orgId, 'summary'] as const,
   metricSeries: (orgId: string | null, metricType: string, params: SeriesParams) =>
     ['metrics', orgId, 'series', metricType, params] as const,
+  /** Score, history and insights: invalidate this after a recalculation. */
+  health: (orgId: string | null) => ['health', orgId] as const,
+  healthScore: (orgId: string | null) => ['health', orgId, 'score'] as const,
+  healthHistory: (orgId: string | null, from: string, to: string) => ['health', orgId, 'history', from, to] as const,
+  insights: (orgId: string | null) => ['health', orgId, 'insights'] as const,
 };
 
 export function useOrgId(): string | null {
@@ -83,4 +88,38 @@ export function useMetricSeries(metricType: string, params: SeriesParams) {
         ? keepPreviousData(previous)
         : undefined,
   });
+}
+
+/**
+ * The latest stored health score. `pollEvery` (ms) refetches while a recalculation is pending:
+ * live updates over the event stream are not wired yet.
+ */
+export function useHealthScore(pollEvery: number | false = false) {
+  const orgId = useOrgId();
+  return useQuery({
+    queryKey: queryKeys.healthScore(orgId),
+    queryFn: api.healthScore,
+    enabled: orgId !== null,
+    refetchInterval: pollEvery,
+  });
+}
+
+/**
+ * Stored scores between two RFC 3339 instants, oldest first. Pass `enabled` once the score has
+ * loaded: the first score request is the one that computes and stores a score.
+ */
+export function useHealthHistory(from: string, to: string, enabled = true) {
+  const orgId = useOrgId();
+  return useQuery({
+    queryKey: queryKeys.healthHistory(orgId, from, to),
+    queryFn: () => api.healthHistory(from, to),
+    enabled: enabled && orgId !== null,
+    select: (data) => data.items,
+  });
+}
+
+/** The insights generated with the latest score (pass `enabled` once the score has loaded). */
+export function useInsights(enabled = true) {
+  const orgId = useOrgId();
+  return useQuery({ queryKey: queryKeys.insights(orgId), queryFn: api.insights, enabled: enabled && orgId !== null });
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const out = new URL('../out/', import.meta.url).pathname;
-const pages = process.argv.slice(2).length ? process.argv.slice(2) : ['login', 'signup', 'settings', 'metrics'];
+const pages = process.argv.slice(2).length ? process.argv.slice(2) : ['login', 'signup', 'settings', 'metrics', 'overview'];
 const budget = 200 * 1024;
 let failed = false;
 

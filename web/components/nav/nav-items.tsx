@@ -16,7 +16,7 @@ const icon = (d: string) => (
 
 /** The dashboard's sections, in order. Flip `available` as each page lands. */
 export const NAV_ITEMS: NavItem[] = [
-  { href: '/overview/', label: 'Overview', available: false, icon: icon('M3 12 12 3l9 9M5 10v10h14V10') },
+  { href: '/overview/', label: 'Overview', available: true, icon: icon('M3 12 12 3l9 9M5 10v10h14V10') },
   { href: '/metrics/', label: 'Metrics', available: true, icon: icon('M4 20V10m6 10V4m6 16v-7m4 7H2') },
   { href: '/alerts/', label: 'Alerts', available: false, icon: icon('M6 16V11a6 6 0 1 1 12 0v5l2 2H4l2-2Zm4 4h4') },
   { href: '/integrations/', label: 'Integrations', available: false, icon: icon('M9 7V3m6 4V3M7 7h10v5a5 5 0 0 1-10 0V7Zm5 10v4') },
