@@ -181,24 +181,23 @@ pub async fn extra_insights(
         names::NET_PROFIT,
         names::CASH,
     ];
-    let rows = app
-        .store
-        .daily_since(org, today - Duration::days(INSIGHT_DAYS))
-        .await?;
+    // Only the series the insights read: a few thousand rows, not every metric's history.
     let mut series: std::collections::BTreeMap<String, Vec<(NaiveDate, f64)>> =
         std::collections::BTreeMap::new();
-    for r in rows {
-        let Some(name) = wanted.iter().find(|n| **n == r.metric_type) else {
-            continue;
-        };
+    for name in wanted {
         let Some(def) = bhd_domain::metrics::canonical_def(name) else {
             continue;
         };
-        if let Some(v) = r.partial.finish(def.kind) {
-            series
-                .entry((*name).to_owned())
-                .or_default()
-                .push((r.day, v.to_f64()));
+        let rows = app
+            .store
+            .daily(org, name, today - Duration::days(INSIGHT_DAYS), today)
+            .await?;
+        let values: Vec<(NaiveDate, f64)> = rows
+            .iter()
+            .filter_map(|r| r.partial.finish(def.kind).map(|v| (r.day, v.to_f64())))
+            .collect();
+        if !values.is_empty() {
+            series.insert(name.to_owned(), values);
         }
     }
     if series.is_empty() {
