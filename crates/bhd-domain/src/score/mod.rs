@@ -17,6 +17,7 @@
 
 mod compute;
 mod curve;
+pub mod example;
 mod explain;
 mod factors;
 mod input;
