@@ -354,6 +354,68 @@ export interface Insight {
   generated_at: string;
 }
 
+// Real time (shared/API.md "Health, insights, real time"): the event stream. A browser's
+// EventSource cannot send a header, so it connects with a single-use ticket in the URL.
+
+export interface StreamTicket {
+  /** Opaque; good for one connection. */
+  ticket: string;
+  /** Seconds until the ticket expires unused (about 30). */
+  expires_in: number;
+}
+
+/** `score.updated`: a new score was stored. Scores may be null (not enough data). */
+export interface ScoreUpdatedData extends ScoreValues {
+  coverage: number | null;
+  confidence: number | null;
+  model_version: string;
+  calculated_at: string;
+}
+
+/** `metrics.ingested`: points were written (an API push, an import or a sync). */
+export interface MetricsIngestedData {
+  accepted: number;
+  updated: number;
+  metric_types: string[];
+  source: string;
+}
+
+/** `resync`: the client missed events and must refetch everything it shows. */
+export interface ResyncData {
+  reason: string;
+}
+
+/** What each event type carries in its envelope's `data`. */
+export interface StreamEventData {
+  'score.updated': ScoreUpdatedData;
+  'metrics.ingested': MetricsIngestedData;
+  'alert.triggered': Record<string, unknown>;
+  'alert.resolved': Record<string, unknown>;
+  'integration.synced': Record<string, unknown>;
+  resync: ResyncData;
+}
+
+export type StreamEventType = keyof StreamEventData;
+
+export const STREAM_EVENT_TYPES = [
+  'score.updated',
+  'metrics.ingested',
+  'alert.triggered',
+  'alert.resolved',
+  'integration.synced',
+  'resync',
+] as const satisfies readonly StreamEventType[];
+
+/**
+ * The JSON envelope in every event's `data:` line; `id` equals the SSE `id:` field. `resync`
+ * is not an event of the log: it has no id and no time.
+ */
+export type StreamEvent =
+  | {
+      [T in Exclude<StreamEventType, 'resync'>]: { id: number; type: T; at: string; data: StreamEventData[T] };
+    }[Exclude<StreamEventType, 'resync'>]
+  | { id?: undefined; type: 'resync'; at?: undefined; data: ResyncData };
+
 // ---------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------
@@ -528,6 +590,18 @@ export function refreshSession(): Promise<boolean> {
 // Endpoints
 // ---------------------------------------------------------------------------
 
+/** A single-use ticket (valid ~30 s) for one connection to the event stream (see lib/live.ts). */
+export function createStreamTicket(): Promise<StreamTicket> {
+  return request<StreamTicket>('POST', '/stream/ticket', { body: {} });
+}
+
+/** The event stream's URL for a ticket, resuming after `lastEventId` when given. */
+export function streamUrl(ticket: string, lastEventId?: string | null): string {
+  const query = new URLSearchParams({ ticket });
+  if (lastEventId) query.set('last_event_id', lastEventId);
+  return `${API_BASE}/stream?${query}`;
+}
+
 export const api = {
   signup: (input: SignupInput) =>
     request<TokenResponse>('POST', '/auth/signup', { body: input, cookieSession: true }),
@@ -576,6 +650,7 @@ export const api = {
   /** Queues a recalculation (202); the new score is stored a moment later. */
   recalculateHealth: () => request<{ status: string }>('POST', '/health/recalculate', { body: {} }),
   insights: () => request<Insight[]>('GET', '/insights'),
+  createStreamTicket,
 };
 
 /** Whether a role may write metrics (viewers only read). */

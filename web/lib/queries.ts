@@ -91,8 +91,8 @@ export function useMetricSeries(metricType: string, params: SeriesParams) {
 }
 
 /**
- * The latest stored health score. `pollEvery` (ms) refetches while a recalculation is pending:
- * live updates over the event stream are not wired yet.
+ * The latest stored health score. `score.updated` events invalidate it (lib/live.ts);
+ * `pollEvery` (ms) refetches while a recalculation is pending, in case the stream is down.
  */
 export function useHealthScore(pollEvery: number | false = false) {
   const orgId = useOrgId();

@@ -3,6 +3,7 @@ import '@testing-library/jest-dom/vitest';
 import 'vitest-canvas-mock';
 import { cleanup } from '@testing-library/react';
 import { afterEach, vi } from 'vitest';
+import { useLiveStatus } from '@/lib/live';
 import { useSession } from '@/lib/session';
 
 // jsdom has no ResizeObserver; Chart.js's responsive mode needs one.
@@ -18,5 +19,6 @@ afterEach(() => {
   cleanup();
   vi.unstubAllGlobals();
   vi.restoreAllMocks();
+  useLiveStatus.setState({ status: 'off' });
   useSession.setState({ status: 'loading', accessToken: null, expiresAt: null, user: null, organization: null, role: null });
 });

@@ -63,6 +63,12 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Log format: `json` (default) or `pretty`.
     pub log_format: String,
+    /// Seconds between heartbeats on an idle real-time stream (SSE comment, WebSocket ping).
+    pub stream_heartbeat_secs: u64,
+    /// Events a stream client may fall behind before it is told to resync.
+    pub stream_buffer: usize,
+    /// Lifetime of a stream ticket in seconds.
+    pub stream_ticket_ttl_secs: u64,
 }
 
 impl Default for Config {
@@ -82,6 +88,9 @@ impl Default for Config {
             refresh_token_ttl_days: 30,
             max_body_bytes: 4 * 1024 * 1024,
             log_format: "json".into(),
+            stream_heartbeat_secs: 15,
+            stream_buffer: 256,
+            stream_ticket_ttl_secs: 30,
         }
     }
 }

@@ -151,6 +151,24 @@ pub async fn recalculate(app: &AppState, org: OrgId) -> ApiResult<Score> {
         calculated_at: now,
     };
     app.store.save_score(org, health, &insights).await?;
+    crate::realtime::publish(
+        app,
+        org,
+        crate::realtime::kinds::SCORE_UPDATED,
+        serde_json::json!({
+            "overall": current.overall,
+            "financial": current.financial,
+            "customer": current.customer,
+            "operational": current.operational,
+            "growth": current.growth,
+            "risk": current.risk,
+            "coverage": current.coverage,
+            "confidence": current.confidence,
+            "model_version": current.model_version,
+            "calculated_at": now,
+        }),
+    )
+    .await;
     Ok(current)
 }
 

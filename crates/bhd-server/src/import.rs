@@ -157,6 +157,8 @@ pub async fn import<R: AsyncRead + Unpin>(
     let mut lines = Lines::new(reader, max_bytes);
     let mut summary = ImportSummary::default();
     let mut chunk: Vec<NewPoint> = Vec::with_capacity(CHUNK);
+    // The metric types written, for the `metrics.ingested` event (a handful, not one per line).
+    let mut types: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     let header = match format {
         Format::Csv => Some(read_header(&mut lines).await?),
         Format::Ndjson => None,
@@ -190,6 +192,9 @@ pub async fn import<R: AsyncRead + Unpin>(
             }
         };
         if let Some(p) = point {
+            if !types.contains(&p.metric_type) {
+                types.insert(p.metric_type.clone());
+            }
             chunk.push(p);
             if chunk.len() >= CHUNK {
                 let count = app.store.ingest(org, tz, &chunk, now).await?;
@@ -211,6 +216,12 @@ pub async fn import<R: AsyncRead + Unpin>(
     }
     if summary.accepted + summary.updated > 0 {
         crate::jobs::after_ingest(app, org).await;
+        let count = bhd_store::IngestCount {
+            accepted: summary.accepted,
+            updated: summary.updated,
+        };
+        crate::metrics::ingested(app, org, &count, types.iter().map(String::as_str), "import")
+            .await;
     }
     summary.lines = lines.number;
     on_progress(summary.progress(&lines));

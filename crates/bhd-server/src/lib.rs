@@ -22,6 +22,7 @@ pub mod openapi;
 pub mod ops;
 pub mod orgs;
 pub mod ratelimit;
+pub mod realtime;
 pub mod state;
 pub mod web;
 
@@ -74,7 +75,11 @@ pub fn state(
         local as Arc<dyn RateLimiter>
     });
     auth::password::warm_up();
+    let hub = Arc::new(realtime::Hub::new(config.stream_buffer));
+    let pubsub = realtime::pubsub_for(&store, &hub);
     Ok(Arc::new(App {
+        hub,
+        pubsub,
         store,
         clock,
         tokens,
@@ -94,6 +99,7 @@ pub fn app(state: AppState) -> Router {
         .merge(metrics::router())
         .merge(import::router())
         .merge(health::router())
+        .merge(realtime::router())
         .split_for_parts();
     let api = api
         .route(
@@ -172,12 +178,16 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    // Upkeep (metric partitions ahead on PostgreSQL, retention per plan) now and hourly, for as
-    // long as we serve.
+    // Upkeep (metric partitions ahead on PostgreSQL, retention per plan) once before the first
+    // request, so that it never runs beside one that expects its result, then hourly.
+    if let Err(e) = upkeep(&state).await {
+        tracing::warn!(error = %e, "storage upkeep failed");
+    }
     let upkeep = {
         let state = state.clone();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(3600));
+            let hour = Duration::from_secs(3600);
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
             loop {
                 tick.tick().await;
                 if let Err(e) = upkeep(&state).await {
@@ -186,8 +196,19 @@ pub async fn serve(
             }
         })
     };
+    // Events other nodes publish reach this node's streams (PostgreSQL; listening before the
+    // first request is served).
+    let listener_task = realtime::start(&state)
+        .await
+        .context("listening for real-time events")?;
     // The job runner (durable queue in the database, schedules), stopped after the last request.
     let runner = jobs::JobRunner::builtin(state.clone()).spawn();
+    // Streams never end by themselves: end them when shutdown starts, so draining finishes.
+    let hub = state.hub.clone();
+    let shutdown = async move {
+        shutdown.await;
+        hub.close();
+    };
     let app = app(state);
     let served = axum::serve(
         listener,
@@ -197,6 +218,9 @@ pub async fn serve(
     .await
     .context("serving HTTP");
     upkeep.abort();
+    if let Some(t) = listener_task {
+        t.abort();
+    }
     runner.stop().await;
     served
 }

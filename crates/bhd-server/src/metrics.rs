@@ -433,11 +433,14 @@ async fn ingest(
             }
         },
     };
-    let hash = request_hash("/api/v1/metrics", &body);
-    if let Some(key) = &idem_key
+    // Only a keyed request is compared with an earlier one (hashing a large batch costs).
+    let hash = idem_key
+        .as_ref()
+        .map(|_| request_hash("/api/v1/metrics", &body));
+    if let (Some(key), Some(hash)) = (&idem_key, &hash)
         && let Some(prev) = app.store.idempotent_answer(org, key).await?
     {
-        if prev.request_hash != hash {
+        if prev.request_hash != *hash {
             return Err(ApiError::field(
                 "Idempotency-Key",
                 "was already used with a different request body",
@@ -452,32 +455,40 @@ async fn ingest(
         .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     let (raws, batch): (Vec<RawPoint>, bool) = match top.get("points") {
         Some(list) => {
-            let list: Vec<Box<RawValue>> = serde_json::from_str(list.get())
-                .map_err(|_| ApiError::field("points", "must be an array of point objects"))?;
-            if list.is_empty() {
-                return Err(ApiError::field("points", "must hold at least one point"));
-            }
-            if list.len() > MAX_BATCH {
-                return Err(ApiError::field(
-                    "points",
-                    format!("must hold at most {MAX_BATCH} points; split the batch"),
-                ));
-            }
-            let mut points = Vec::with_capacity(list.len());
-            let mut errors = Vec::new();
-            for (i, raw) in list.iter().enumerate() {
-                match serde_json::from_str::<RawPoint>(raw.get()) {
-                    Ok(p) => points.push(p),
-                    Err(e) => errors.push(FieldError {
-                        field: format!("points[{i}]"),
-                        message: format!("must be a point object: {e}"),
-                    }),
+            // One pass when every point is well-formed; per-point errors need a second.
+            if let Ok(points) = serde_json::from_str::<Vec<RawPoint>>(list.get())
+                && !points.is_empty()
+                && points.len() <= MAX_BATCH
+            {
+                (points, true)
+            } else {
+                let list: Vec<Box<RawValue>> = serde_json::from_str(list.get())
+                    .map_err(|_| ApiError::field("points", "must be an array of point objects"))?;
+                if list.is_empty() {
+                    return Err(ApiError::field("points", "must hold at least one point"));
                 }
+                if list.len() > MAX_BATCH {
+                    return Err(ApiError::field(
+                        "points",
+                        format!("must hold at most {MAX_BATCH} points; split the batch"),
+                    ));
+                }
+                let mut points = Vec::with_capacity(list.len());
+                let mut errors = Vec::new();
+                for (i, raw) in list.iter().enumerate() {
+                    match serde_json::from_str::<RawPoint>(raw.get()) {
+                        Ok(p) => points.push(p),
+                        Err(e) => errors.push(FieldError {
+                            field: format!("points[{i}]"),
+                            message: format!("must be a point object: {e}"),
+                        }),
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(ApiError::Validation(errors));
+                }
+                (points, true)
             }
-            if !errors.is_empty() {
-                return Err(ApiError::Validation(errors));
-            }
-            (points, true)
         }
         None => {
             let one: RawPoint = serde_json::from_slice(&body)
@@ -507,12 +518,20 @@ async fn ingest(
     }
     let count = app.store.ingest(org, tz, &points, now).await?;
     crate::jobs::after_ingest(&app, org).await;
+    ingested(
+        &app,
+        org,
+        &count,
+        points.iter().map(|p| p.metric_type.as_str()),
+        "api",
+    )
+    .await;
     let answer = serde_json::to_string(&IngestResult {
         accepted: count.accepted,
         updated: count.updated,
     })
     .map_err(|e| ApiError::Internal(e.into()))?;
-    if let Some(key) = &idem_key {
+    if let (Some(key), Some(hash)) = (&idem_key, hash) {
         let stored = IdempotentAnswer {
             request_hash: hash,
             status: 200,
@@ -874,4 +893,27 @@ async fn summary(State(app): State<AppState>, auth: Auth) -> ApiResult<Json<Summ
         });
     }
     Ok(Json(SummaryDto { items }))
+}
+
+/// Tells the organization's streams that points were written (`metrics.ingested`).
+pub async fn ingested<'a>(
+    app: &AppState,
+    org: OrgId,
+    count: &bhd_store::IngestCount,
+    types: impl Iterator<Item = &'a str>,
+    source: &str,
+) {
+    let types: std::collections::BTreeSet<&str> = types.collect();
+    crate::realtime::publish(
+        app,
+        org,
+        crate::realtime::kinds::METRICS_INGESTED,
+        serde_json::json!({
+            "accepted": count.accepted,
+            "updated": count.updated,
+            "metric_types": types,
+            "source": source,
+        }),
+    )
+    .await;
 }

@@ -22,6 +22,10 @@ pub struct App {
     pub limiter: Option<Arc<dyn RateLimiter>>,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
+    /// This node's real-time fan-out.
+    pub hub: Arc<crate::realtime::Hub>,
+    /// Gets events to the hubs of every node.
+    pub pubsub: Arc<dyn crate::realtime::PubSub>,
 }
 
 /// Shared handle to [`App`].

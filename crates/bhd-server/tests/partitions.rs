@@ -135,3 +135,43 @@ async fn retention_drops_whole_partitions() {
         .await;
     assert_eq!(r.ok(200)["buckets"][0]["value"], "5");
 }
+
+/// Every node runs the hourly upkeep: retention run by two nodes at the same moment drops each
+/// old partition once, and neither fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_on_two_nodes_at_once_drops_each_partition_once() {
+    let Some(app) = TestApp::spawn(Engine::Postgres).await else {
+        return;
+    };
+    let url = app.pg.as_ref().unwrap().url.clone();
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    app.clock.set(at("2024-01-15T12:00:00Z"));
+    let s = app.signup("ann@example.com", "Free Co").await;
+    for month in 1..=6 {
+        app.post(
+            "/api/v1/metrics",
+            Some(&s.access),
+            json!({"metric_type": "revenue", "value": 5, "recorded_at": format!("2022-{month:02}-10T12:00:00Z")}),
+        )
+        .await
+        .ok(200);
+    }
+    // A second node: its own store (pool) on the same database.
+    let other = bhd_store::connect(&url).await.unwrap();
+    let horizons: Vec<_> = bhd_domain::Plan::ALL
+        .iter()
+        .map(|p| (*p, p.retention_horizon(at("2026-11-24T12:00:00Z"))))
+        .collect();
+    let (a, b) = tokio::join!(
+        app.store.apply_retention(&horizons),
+        other.apply_retention(&horizons)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(
+        a.partitions_dropped + b.partitions_dropped,
+        6,
+        "each of 2022-01..06 once: {a:?} {b:?}"
+    );
+    let names = partitions(&url).await;
+    assert!(!names.iter().any(|n| n.contains("y2022m0")), "{names:?}");
+}

@@ -933,16 +933,17 @@ fn months_of(points: &[NewPoint]) -> Vec<NaiveDate> {
     months
 }
 
-/// One ingest transaction: points, then roll-ups.
+/// One ingest transaction: points, then roll-ups. `optimistic`: see `write_points`.
 async fn ingest_once(
     store: &This,
     org: OrgId,
     tz: chrono_tz::Tz,
     points: &[NewPoint],
     now: DateTime<Utc>,
+    optimistic: bool,
 ) -> Result<IngestCount> {
     let mut tx = store.write_tx(Ctx::org(org)).await?;
-    let (count, fresh) = super::write_points(&mut tx, org, points, now).await?;
+    let (count, fresh) = super::write_points(&mut tx, org, points, now, optimistic).await?;
     roll_up(&mut tx, org, tz, points, &fresh).await?;
     tx.commit().await?;
     Ok(count)
@@ -1107,15 +1108,23 @@ impl crate::MetricsStore for This {
     ) -> Result<IngestCount> {
         let months = months_of(points);
         ensure_partitions(self, &months).await?;
-        match ingest_once(self, org, tz, points, now).await {
-            // Retention dropped a partition between our check and the write (it had just
-            // been created for an old point, or the plan changed meanwhile): create it again.
-            Err(StoreError::Database(e)) if super::missing_partition(&e) => {
-                super::forget_partitions(self);
-                ensure_partitions(self, &months).await?;
-                ingest_once(self, org, tz, points, now).await
+        let mut optimistic = true;
+        let mut recreated = false;
+        loop {
+            match ingest_once(self, org, tz, points, now, optimistic).await {
+                // Some of the points exist already: write them as replacements.
+                Err(StoreError::Database(e)) if optimistic && super::unique_violation(&e) => {
+                    optimistic = false;
+                }
+                // Retention dropped a partition between our check and the write (it had just
+                // been created for an old point, or the plan changed meanwhile): create it again.
+                Err(StoreError::Database(e)) if !recreated && super::missing_partition(&e) => {
+                    recreated = true;
+                    super::forget_partitions(self);
+                    ensure_partitions(self, &months).await?;
+                }
+                other => return other,
             }
-            other => other,
         }
     }
 
@@ -1333,3 +1342,11 @@ mod health_sql;
 #[allow(clippy::duplicate_mod)]
 #[path = "jobs_sql.rs"]
 mod jobs_sql;
+
+// ---------------------------------------------------------------------------------------------
+// The real-time stream's event log and tickets: their queries, compiled with this file once
+// per engine.
+
+#[allow(clippy::duplicate_mod)]
+#[path = "events_sql.rs"]
+pub(crate) mod events_sql;

@@ -119,7 +119,9 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
 
 /// Everything the server persists. One trait, two engines; both pass the same test suite.
 #[async_trait]
-pub trait Store: MetricsStore + HealthStore + JobStore + Send + Sync + 'static {
+pub trait Store:
+    MetricsStore + HealthStore + JobStore + EventStore + Send + Sync + 'static
+{
     /// The engine behind this store.
     fn engine(&self) -> Engine;
     /// Checks the database answers (for `/readyz`).
@@ -325,3 +327,6 @@ pub use health::*;
 
 mod jobs;
 pub use jobs::*;
+
+mod events;
+pub use events::*;

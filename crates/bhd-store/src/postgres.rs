@@ -137,6 +137,7 @@ pub(crate) async fn write_points(
     org: OrgId,
     points: &[crate::NewPoint],
     now: chrono::DateTime<chrono::Utc>,
+    optimistic: bool,
 ) -> Result<(crate::IngestCount, Vec<bool>)> {
     let mut last: std::collections::HashMap<
         (&str, &str, &str, chrono::DateTime<chrono::Utc>),
@@ -166,17 +167,53 @@ pub(crate) async fn write_points(
     let recorded: Vec<chrono::DateTime<chrono::Utc>> =
         keep.iter().map(|&i| points[i].recorded_at).collect();
     let value: Vec<i64> = keep.iter().map(|&i| points[i].value.micros()).collect();
-    let metadata: Vec<sqlx::types::Json<&serde_json::Value>> = keep
+    // Most points carry no metadata: NULL (stored as '{}') costs the server no JSON parsing.
+    let metadata: Vec<Option<sqlx::types::Json<&serde_json::Value>>> = keep
         .iter()
-        .map(|&i| sqlx::types::Json(&points[i].metadata))
+        .map(|&i| &points[i].metadata)
+        .map(|m| (!m.as_object().is_some_and(|o| o.is_empty())).then_some(sqlx::types::Json(m)))
         .collect();
+    if optimistic {
+        // The common case, points never seen: a plain INSERT, without the arbiter-index checks
+        // of an upsert and with nothing to send back (about 40 % cheaper). If any identity
+        // exists, it fails with a unique violation, and the caller runs the transaction again
+        // without `optimistic`.
+        sqlx::query(
+            "INSERT INTO business_metrics (organization_id, metric_type, source, dimension, recorded_at, value_micros, \
+             category, metadata, ingested_at) \
+             SELECT $1, t.m, t.s, t.d, t.r, t.v, t.c, COALESCE(t.j, '{}'::jsonb), $9 FROM UNNEST($2::text[], $3::text[], \
+               $4::text[], $5::timestamptz[], $6::bigint[], $7::text[], $8::jsonb[]) AS t(m, s, d, r, v, c, j)",
+        )
+        .bind(org.as_uuid())
+        .bind(&metric)
+        .bind(&source)
+        .bind(&dimension)
+        .bind(&recorded)
+        .bind(&value)
+        .bind(&category)
+        .bind(&metadata)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        let mut fresh = vec![false; points.len()];
+        for &i in &keep {
+            fresh[i] = true;
+        }
+        return Ok((
+            crate::IngestCount {
+                accepted: keep.len() as u64,
+                updated: duplicates,
+            },
+            fresh,
+        ));
+    }
     // New identities are inserted and come back; the others exist and are updated after.
     // (xmax, which would tell the two apart in one upsert, cannot be read from a partitioned
     // table.) A concurrent ingest of the same identity waits on our insert, then updates it.
     let inserted: Vec<(String, String, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
         "INSERT INTO business_metrics (organization_id, metric_type, source, dimension, recorded_at, value_micros, \
          category, metadata, ingested_at) \
-         SELECT $1, t.m, t.s, t.d, t.r, t.v, t.c, t.j, $9 FROM UNNEST($2::text[], $3::text[], $4::text[], \
+         SELECT $1, t.m, t.s, t.d, t.r, t.v, t.c, COALESCE(t.j, '{}'::jsonb), $9 FROM UNNEST($2::text[], $3::text[], $4::text[], \
            $5::timestamptz[], $6::bigint[], $7::text[], $8::jsonb[]) AS t(m, s, d, r, v, c, j) \
          ON CONFLICT (organization_id, metric_type, source, dimension, recorded_at) DO NOTHING \
          RETURNING metric_type, source, dimension, recorded_at",
@@ -202,7 +239,7 @@ pub(crate) async fn write_points(
     if !existing.is_empty() {
         let sub = |v: &[String]| existing.iter().map(|&k| v[k].clone()).collect::<Vec<_>>();
         sqlx::query(
-            "UPDATE business_metrics b SET value_micros = t.v, category = t.c, metadata = t.j, ingested_at = $9 \
+            "UPDATE business_metrics b SET value_micros = t.v, category = t.c, metadata = COALESCE(t.j, '{}'::jsonb), ingested_at = $9 \
              FROM UNNEST($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::bigint[], $7::text[], $8::jsonb[]) \
                AS t(m, s, d, r, v, c, j) \
              WHERE b.organization_id = $1 AND b.metric_type = t.m AND b.source = t.s AND b.dimension = t.d \
@@ -324,6 +361,12 @@ pub(crate) async fn merge_rollups(
     Ok(())
 }
 
+/// Whether the error is a unique violation (an optimistic insert met an existing point).
+pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.code().as_deref() == Some("23505"))
+}
+
 /// Whether the error is "no partition of relation … found for row".
 pub(crate) fn missing_partition(e: &sqlx::Error) -> bool {
     e.as_database_error().is_some_and(|d| {
@@ -399,3 +442,39 @@ pub(crate) async fn lock_org(tx: &mut Tx, org: OrgId) -> Result<()> {
 #[allow(clippy::duplicate_mod)]
 #[path = "common.rs"]
 mod common;
+
+/// Notifies every listening node (this one included) of a logged event.
+pub(crate) async fn notify_event(store: &This, event: &crate::StreamEvent) -> Result<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(crate::EVENT_CHANNEL)
+        .bind(crate::Notice::for_event(event))
+        .execute(&store.pool)
+        .await?;
+    Ok(())
+}
+
+/// Listens for the events every node notifies, from now on. The listening connection
+/// reconnects by itself after a failure (sqlx's `PgListener`); events notified while it was
+/// away are not lost to clients, which resume from the log with `Last-Event-ID`.
+pub(crate) async fn listen_events(store: &This) -> Result<Option<crate::EventFeed>> {
+    use futures_util::StreamExt;
+    let mut listener = sqlx::postgres::PgListener::connect_with(&store.pool).await?;
+    listener.listen(crate::EVENT_CHANNEL).await?;
+    let store = store.clone();
+    let stream = listener.into_stream().then(move |n| {
+        let store = store.clone();
+        async move {
+            let n = n?;
+            match serde_json::from_str::<crate::Notice>(n.payload()) {
+                Ok(crate::Notice::Full(e)) => Ok(e),
+                Ok(crate::Notice::Named { id, org }) => {
+                    common::events_sql::event_by_id(&store, org, id).await
+                }
+                Err(e) => Err(crate::StoreError::Corrupt(format!(
+                    "event notification: {e}"
+                ))),
+            }
+        }
+    });
+    Ok(Some(stream.boxed()))
+}

@@ -1,6 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
+import { useLiveStatus } from '@/lib/live';
 import { json, mockFetch, problem, renderWithClient, signIn } from '@/test/helpers';
 import { emptyScore, insights, score } from './fixtures';
 import { OverviewView } from './overview-view';
@@ -41,6 +42,15 @@ describe('OverviewView', () => {
     const days = (Date.parse(params.get('to')!) - Date.parse(params.get('from')!)) / 86_400_000;
     expect(days).toBeGreaterThanOrEqual(365);
     expect(days).toBeLessThanOrEqual(366);
+  });
+
+  it('shows whether the page is live in its header', async () => {
+    signIn('member');
+    mockFetch(routes());
+    useLiveStatus.setState({ status: 'live' });
+    renderWithClient(<OverviewView />);
+    await screen.findByRole('meter');
+    expect(screen.getAllByRole('status').find((s) => s.textContent === 'Live')).toBeDefined();
   });
 
   it('asks for insights and history only after the score, which the first request computes', async () => {

@@ -6,6 +6,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, canWriteMetrics, errorMessage, type HealthScore, type ScoreCategory } from '@/lib/api';
 import { queryKeys, useHealthHistory, useHealthScore, useInsights, useOrgId } from '@/lib/queries';
 import { useSession } from '@/lib/session';
+import { LiveIndicator } from '../live/live-indicator';
 import { Alert } from '../ui/alert';
 import { Button } from '../ui/button';
 import { Section } from '../ui/card';
@@ -157,7 +158,10 @@ export function OverviewView() {
     <div className="space-y-6">
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div>
-          <h1 className="text-2xl font-bold text-gray-900">Overview</h1>
+          <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
+            <h1 className="text-2xl font-bold text-gray-900">Overview</h1>
+            <LiveIndicator />
+          </div>
           <p className="mt-1 text-sm text-gray-600">
             {data
               ? `Health score for the months up to ${formatMonth(data.as_of)}, calculated ${formatWhen(data.calculated_at, timeZone)}.`

@@ -87,6 +87,54 @@ impl TokenKeys {
     }
 }
 
+/// What a stream ticket says: the organization whose events it opens, for how long, and a
+/// random id that is recorded when the ticket is spent (tickets are single-use).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StreamClaims {
+    /// The caller the ticket was issued to (a user or an API key).
+    pub sub: Uuid,
+    /// The organization.
+    pub org: Uuid,
+    /// The ticket's id.
+    pub jti: Uuid,
+    /// Issued at (unix seconds).
+    pub iat: i64,
+    /// Expires at (unix seconds).
+    pub exp: i64,
+    /// Always "stream": an access token is never a ticket, nor the reverse.
+    pub typ: String,
+}
+
+impl TokenKeys {
+    /// Issues a stream ticket valid for `ttl_secs`.
+    pub fn issue_ticket(
+        &self,
+        caller: Uuid,
+        org: OrgId,
+        now: DateTime<Utc>,
+        ttl_secs: i64,
+    ) -> anyhow::Result<(String, StreamClaims)> {
+        let claims = StreamClaims {
+            sub: caller,
+            org: org.as_uuid(),
+            jti: Uuid::new_v4(),
+            iat: now.timestamp(),
+            exp: now.timestamp() + ttl_secs,
+            typ: "stream".into(),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
+        Ok((token, claims))
+    }
+
+    /// Verifies a stream ticket's signature, type and expiry (not whether it was spent).
+    pub fn verify_ticket(&self, token: &str, now: DateTime<Utc>) -> Option<StreamClaims> {
+        let data =
+            jsonwebtoken::decode::<StreamClaims>(token, &self.decoding, &self.validation).ok()?;
+        let c = data.claims;
+        (c.typ == "stream" && c.exp > now.timestamp()).then_some(c)
+    }
+}
+
 /// A new random opaque secret with the given prefix, and its hash for storage.
 pub fn new_opaque(prefix: &str) -> (String, String) {
     let secret = format!(
@@ -131,6 +179,28 @@ mod tests {
         let mut tampered = t.clone();
         tampered.pop();
         assert!(keys.verify(&tampered, now).is_none());
+    }
+
+    #[test]
+    fn tickets_are_not_access_tokens_and_expire() {
+        let keys = TokenKeys::new(&"k".repeat(40), 900);
+        let now = Utc::now();
+        let (u, o) = (UserId::generate(), OrgId::generate());
+        let (ticket, claims) = keys.issue_ticket(u.as_uuid(), o, now, 30).unwrap();
+        assert_eq!(keys.verify_ticket(&ticket, now), Some(claims));
+        assert!(
+            keys.verify(&ticket, now).is_none(),
+            "a ticket is no access token"
+        );
+        let access = keys.issue(u, o, Role::Owner, now).unwrap();
+        assert!(
+            keys.verify_ticket(&access, now).is_none(),
+            "an access token is no ticket"
+        );
+        assert!(
+            keys.verify_ticket(&ticket, now + chrono::Duration::seconds(31))
+                .is_none()
+        );
     }
 
     #[test]

@@ -1,0 +1,218 @@
+//! SSE fan-out on one node (issue: health score, insights and live updates). Run in release,
+//! after `cargo build --release -p bhd`:
+//!
+//! ```text
+//! cargo run --release -p bhd-server --example bench_stream -- 10000 5
+//! ```
+//!
+//! Starts `bhd serve` (BHD_BIN, default target/release/bhd) as its own process on a fresh
+//! SQLite database, so that its memory is the server's alone; opens N concurrent SSE streams
+//! of one organization (bearer credential, 500 connections at a time), reads the server's
+//! resident memory before and after to give the memory per connection, then pushes E metric
+//! points through the API, one a second, and measures for every client the time from sending
+//! the ingest request to receiving its `metrics.ingested` event (an upper bound of the fan-out
+//! delay: it includes the ingest itself). Prints p50, p99 and max over N × E deliveries.
+
+use serde_json::{Value, json};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no VmRSS for {pid}"))
+}
+
+/// One client: opens the stream, then reports the instant each `metrics.ingested` arrives.
+/// Rounds are a second apart and every client gets one event a round, so arrivals after a
+/// round's ingest belong to that round.
+async fn client(
+    addr: std::net::SocketAddr,
+    token: Arc<String>,
+    ready: mpsc::Sender<()>,
+    got: mpsc::UnboundedSender<Instant>,
+) -> anyhow::Result<()> {
+    let mut s = tokio::net::TcpStream::connect(addr).await?;
+    s.write_all(
+        format!(
+            "GET /api/v1/stream HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .await?;
+    let mut buf = vec![0u8; 4096];
+    let mut text = String::new();
+    let mut announced = false;
+    loop {
+        let n = s.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        if !announced && text.contains("\r\n\r\n") {
+            anyhow::ensure!(text.starts_with("HTTP/1.1 200"), "stream refused: {text}");
+            announced = true;
+            let _ = ready.send(()).await;
+        }
+        while let Some(i) = text.find("event: metrics.ingested") {
+            let _ = got.send(Instant::now());
+            text.drain(..i + 23);
+        }
+        if text.len() > 64 * 1024 {
+            text.clear();
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    let events: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(5);
+    let bin = std::env::var("BHD_BIN").unwrap_or_else(|_| "target/release/bhd".into());
+    let dir = tempfile::tempdir()?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let mut server = Command::new(&bin)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "--database-url",
+            &format!("sqlite://{}/bhd.db", dir.path().display()),
+        ])
+        .env("BHD_SECRET_KEY", "bench-stream-secret-key-long-enough-000")
+        .env("BHD_DATA_DIR", dir.path())
+        .env("BHD_RATE_LIMIT", "0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| {
+            anyhow::anyhow!("starting {bin} (build it: cargo build --release -p bhd): {e}")
+        })?;
+    let pid = server.id();
+    let result = run(port, pid, n, events).await;
+    let _ = server.kill();
+    let _ = server.wait();
+    result
+}
+
+async fn run(port: u16, pid: u32, n: usize, events: u64) -> anyhow::Result<()> {
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        anyhow::ensure!(Instant::now() < deadline, "server not ready");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let r: Value = http
+        .post(format!("{base}/api/v1/auth/signup"))
+        .json(&json!({"email": "bench@example.com", "password": "benchmark-password", "name": "Bench", "organization_name": "Bench"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = Arc::new(
+        r["access_token"]
+            .as_str()
+            .ok_or_else(|| anyhow::anyhow!("signup failed: {r}"))?
+            .to_owned(),
+    );
+    // Warm up (one stream, one ingest), then read the baseline.
+    let push = |round: u64| {
+        let http = http.clone();
+        let base = base.clone();
+        let token = token.clone();
+        async move {
+            let r = http
+                .post(format!("{base}/api/v1/metrics"))
+                .bearer_auth(&*token)
+                .header("content-type", "application/json")
+                .body(json!({"metric_type": "orders", "value": round.to_string(), "recorded_at": "2026-01-01T00:00:00Z"}).to_string())
+                .send()
+                .await?;
+            anyhow::ensure!(r.status() == 200, "ingest: {}", r.status());
+            Ok::<_, anyhow::Error>(())
+        }
+    };
+    push(0).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = rss_kib(pid)?;
+
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse()?;
+    let (got_tx, mut got_rx) = mpsc::unbounded_channel();
+    let (ready_tx, mut ready_rx) = mpsc::channel(n.max(1));
+    let opened = Instant::now();
+    let mut opened_count = 0;
+    for wave in (0..n).collect::<Vec<_>>().chunks(500) {
+        for _ in wave {
+            let (token, ready, got) = (token.clone(), ready_tx.clone(), got_tx.clone());
+            tokio::spawn(async move {
+                if let Err(e) = client(addr, token, ready, got).await {
+                    eprintln!("client: {e}");
+                }
+            });
+        }
+        for _ in wave {
+            tokio::time::timeout(Duration::from_secs(30), ready_rx.recv())
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("clients gone"))?;
+            opened_count += 1;
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = rss_kib(pid)?;
+    println!(
+        "{opened_count} SSE streams open in {:.1}s; server RSS {:.1} MiB → {:.1} MiB: {:.1} KiB per connection",
+        opened.elapsed().as_secs_f64(),
+        before as f64 / 1024.0,
+        after as f64 / 1024.0,
+        (after.saturating_sub(before)) as f64 / n as f64
+    );
+
+    let mut latencies = Vec::with_capacity(n * events as usize);
+    for round in 1..=events {
+        let sent = Instant::now();
+        push(round).await?;
+        let mut received = 0;
+        let wait_until = Instant::now() + Duration::from_secs(30);
+        while received < n {
+            let left = wait_until.saturating_duration_since(Instant::now());
+            let Ok(Some(at)) = tokio::time::timeout(left, got_rx.recv()).await else {
+                anyhow::bail!("round {round}: only {received} of {n} clients got the event");
+            };
+            latencies.push(at.duration_since(sent));
+            received += 1;
+        }
+        let mut this: Vec<Duration> = latencies[latencies.len() - n..].to_vec();
+        this.sort();
+        println!(
+            "event {round}: delivered to all {n} in {:.1} ms (p50 {:.1} ms)",
+            this[n - 1].as_secs_f64() * 1e3,
+            this[n / 2].as_secs_f64() * 1e3
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    latencies.sort();
+    let p = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    println!(
+        "{n} clients × {events} events: delivery p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (from the ingest request)",
+        p(0.5).as_secs_f64() * 1e3,
+        p(0.99).as_secs_f64() * 1e3,
+        latencies[latencies.len() - 1].as_secs_f64() * 1e3
+    );
+    Ok(())
+}
