@@ -47,26 +47,34 @@ async fn client(
         .as_bytes(),
     )
     .await?;
-    let mut buf = vec![0u8; 4096];
-    let mut text = String::new();
+    // Bytes, not text: the client must cost little beside the server on the same cores.
+    const NEEDLE: &[u8] = b"event: metrics.ingested";
+    let mut buf = vec![0u8; 8192];
+    let mut held = 0;
     let mut announced = false;
     loop {
-        let n = s.read(&mut buf).await?;
+        let n = s.read(&mut buf[held..]).await?;
         if n == 0 {
             return Ok(());
         }
-        text.push_str(&String::from_utf8_lossy(&buf[..n]));
-        if !announced && text.contains("\r\n\r\n") {
-            anyhow::ensure!(text.starts_with("HTTP/1.1 200"), "stream refused: {text}");
+        held += n;
+        if !announced && buf[..held].windows(4).any(|w| w == b"\r\n\r\n") {
+            anyhow::ensure!(buf.starts_with(b"HTTP/1.1 200"), "stream refused");
             announced = true;
             let _ = ready.send(()).await;
         }
-        while let Some(i) = text.find("event: metrics.ingested") {
+        let found = buf[..held]
+            .windows(NEEDLE.len())
+            .filter(|w| *w == NEEDLE)
+            .count();
+        for _ in 0..found {
             let _ = got.send(Instant::now());
-            text.drain(..i + 23);
         }
-        if text.len() > 64 * 1024 {
-            text.clear();
+        // Keep a needle's length, in case one is split across reads.
+        if found > 0 || held > buf.len() - 1024 {
+            let keep = if found > 0 { 0 } else { NEEDLE.len() };
+            buf.copy_within(held - keep..held, 0);
+            held = keep;
         }
     }
 }
@@ -187,6 +195,7 @@ async fn run(port: u16, pid: u32, n: usize, events: u64) -> anyhow::Result<()> {
     for round in 1..=events {
         let sent = Instant::now();
         push(round).await?;
+        let answered = sent.elapsed();
         let mut received = 0;
         let wait_until = Instant::now() + Duration::from_secs(30);
         while received < n {
@@ -200,9 +209,11 @@ async fn run(port: u16, pid: u32, n: usize, events: u64) -> anyhow::Result<()> {
         let mut this: Vec<Duration> = latencies[latencies.len() - n..].to_vec();
         this.sort();
         println!(
-            "event {round}: delivered to all {n} in {:.1} ms (p50 {:.1} ms)",
-            this[n - 1].as_secs_f64() * 1e3,
-            this[n / 2].as_secs_f64() * 1e3
+            "event {round}: ingest answered in {:.1} ms; first client {:.1} ms, p50 {:.1} ms, all {n} in {:.1} ms",
+            answered.as_secs_f64() * 1e3,
+            this[0].as_secs_f64() * 1e3,
+            this[n / 2].as_secs_f64() * 1e3,
+            this[n - 1].as_secs_f64() * 1e3
         );
         tokio::time::sleep(Duration::from_secs(1)).await;
     }

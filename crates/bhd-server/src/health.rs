@@ -141,7 +141,7 @@ pub async fn recalculate(app: &AppState, org: OrgId) -> ApiResult<Score> {
     }
     let recs = score::recommendations(&current);
     let mut insights = score_insights(&current, previous.as_ref(), &recs, now);
-    insights.extend(extra_insights(app, org, &current, now).await?);
+    insights.extend(extra_insights(app, &o, now).await?);
     let breakdown = serde_json::to_value(&current)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("serialising a score: {e}")))?;
     let health = StoredHealth {
@@ -181,12 +181,10 @@ const INSIGHT_DAYS: i64 = 3 * 365 + 1;
 /// (off the async runtime: model fitting is CPU work).
 pub async fn extra_insights(
     app: &AppState,
-    org: OrgId,
-    _score: &Score,
+    o: &bhd_store::Organization,
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<NewInsight>> {
     use bhd_insights::insight::names;
-    let o = app.store.organization(org).await?;
     let tz = TimeZone::parse(&o.timezone)
         .map(|t| t.tz())
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored time zone: {e}")))?;
@@ -199,23 +197,23 @@ pub async fn extra_insights(
         names::NET_PROFIT,
         names::CASH,
     ];
-    // Only the series the insights read: a few thousand rows, not every metric's history.
+    // Only the series the insights read (a few thousand rows, not every metric's history), in
+    // one query.
+    let rows = app
+        .store
+        .daily_of(o.id, &wanted, today - Duration::days(INSIGHT_DAYS), today)
+        .await?;
     let mut series: std::collections::BTreeMap<String, Vec<(NaiveDate, f64)>> =
         std::collections::BTreeMap::new();
-    for name in wanted {
-        let Some(def) = bhd_domain::metrics::canonical_def(name) else {
+    for r in &rows {
+        let Some(def) = bhd_domain::metrics::canonical_def(&r.metric_type) else {
             continue;
         };
-        let rows = app
-            .store
-            .daily(org, name, today - Duration::days(INSIGHT_DAYS), today)
-            .await?;
-        let values: Vec<(NaiveDate, f64)> = rows
-            .iter()
-            .filter_map(|r| r.partial.finish(def.kind).map(|v| (r.day, v.to_f64())))
-            .collect();
-        if !values.is_empty() {
-            series.insert(name.to_owned(), values);
+        if let Some(v) = r.partial.finish(def.kind) {
+            series
+                .entry(r.metric_type.clone())
+                .or_default()
+                .push((r.day, v.to_f64()));
         }
     }
     if series.is_empty() {

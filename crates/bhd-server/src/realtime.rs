@@ -24,10 +24,10 @@ use crate::auth::extract::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use async_trait::async_trait;
+use axum::body::{Body, Bytes};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::http::{HeaderMap, HeaderName, header};
 use axum::response::{IntoResponse, Response};
 use bhd_domain::{Access, OrgId, Principal};
 use bhd_store::{Replay, Store, StreamEvent};
@@ -36,9 +36,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::broadcast;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -66,9 +67,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// One node's fan-out: a bounded broadcast channel per organization that has listeners.
 pub struct Hub {
-    channels: Mutex<HashMap<OrgId, broadcast::Sender<Arc<StreamEvent>>>>,
+    channels: Mutex<HashMap<OrgId, broadcast::Sender<Arc<Rendered>>>>,
     capacity: usize,
-    closed: watch::Sender<bool>,
+    closed: AtomicBool,
 }
 
 impl Hub {
@@ -77,32 +78,35 @@ impl Hub {
         Self {
             channels: Mutex::new(HashMap::new()),
             capacity: capacity.max(1),
-            closed: watch::Sender::new(false),
+            closed: AtomicBool::new(false),
         }
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<OrgId, broadcast::Sender<Arc<StreamEvent>>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<OrgId, broadcast::Sender<Arc<Rendered>>>> {
         self.channels.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Listens to the organization's events from now on.
-    pub fn subscribe(&self, org: OrgId) -> broadcast::Receiver<Arc<StreamEvent>> {
-        self.lock()
+    /// Listens to the organization's events from now on (closed at once after [`Hub::close`]).
+    pub fn subscribe(&self, org: OrgId) -> broadcast::Receiver<Arc<Rendered>> {
+        let mut channels = self.lock();
+        if self.closed.load(Ordering::Acquire) {
+            return broadcast::Sender::new(1).subscribe();
+        }
+        channels
             .entry(org)
             .or_insert_with(|| broadcast::Sender::new(self.capacity))
             .subscribe()
     }
 
-    /// Hands an event to the organization's listeners on this node; never waits.
+    /// Hands an event to the organization's listeners on this node; never waits. It is
+    /// rendered once here, not once per client.
     pub fn deliver(&self, event: StreamEvent) {
         let mut channels = self.lock();
         if let Some(tx) = channels.get(&event.org) {
             if tx.receiver_count() == 0 {
                 channels.remove(&event.org);
             } else {
-                let _ = tx.send(Arc::new(event));
+                let _ = tx.send(Arc::new(Rendered::new(event)));
             }
         }
     }
@@ -115,13 +119,12 @@ impl Hub {
             .sum()
     }
 
-    /// Ends every stream (server shutdown), so that draining connections finishes.
+    /// Ends every stream (server shutdown), so that draining connections finishes: dropping
+    /// the channels' senders closes every receiver.
     pub fn close(&self) {
-        self.closed.send_replace(true);
-    }
-
-    fn closed(&self) -> watch::Receiver<bool> {
-        self.closed.subscribe()
+        let mut channels = self.lock();
+        self.closed.store(true, Ordering::Release);
+        channels.clear();
     }
 }
 
@@ -211,13 +214,59 @@ pub async fn publish(app: &AppState, org: OrgId, kind: &str, data: Value) {
 // ---------------------------------------------------------------------------------------------
 // One client's events
 
+/// An event with its envelope rendered as JSON and as an SSE frame, once, shared by every
+/// client that sends it (fan-out to thousands of clients then costs a reference count each).
+#[derive(Debug, PartialEq)]
+pub struct Rendered {
+    /// The event.
+    pub event: StreamEvent,
+    /// Its [`Envelope`] as JSON text.
+    pub json: String,
+    /// `id:`, `event:` and `data:` lines and the blank line that ends the frame.
+    pub sse: Bytes,
+}
+
+impl Rendered {
+    /// Renders the event's envelope.
+    pub fn new(event: StreamEvent) -> Self {
+        let envelope = Envelope {
+            id: Some(event.id),
+            kind: event.kind.clone(),
+            at: Some(event.at),
+            data: event.data.clone(),
+        };
+        let json = serde_json::to_string(&envelope).unwrap_or_else(|_| "{}".into());
+        let sse = sse_frame(Some(event.id), &event.kind, &json);
+        Self { event, json, sse }
+    }
+}
+
+/// One SSE frame. The JSON has no raw newlines (serde_json escapes them in strings), so it
+/// fits one `data:` line; the type is one of ours.
+fn sse_frame(id: Option<i64>, kind: &str, json: &str) -> Bytes {
+    let mut f = String::with_capacity(json.len() + kind.len() + 40);
+    if let Some(id) = id {
+        f.push_str("id: ");
+        f.push_str(&id.to_string());
+        f.push('\n');
+    }
+    f.push_str("event: ");
+    f.push_str(kind);
+    f.push_str("\ndata: ");
+    f.push_str(json);
+    f.push_str("\n\n");
+    Bytes::from(f)
+}
+
 /// What a stream sends.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outgoing {
     /// An event of the log.
-    Event(Arc<StreamEvent>),
+    Event(Arc<Rendered>),
     /// The client missed events: refetch everything.
     Resync(&'static str),
+    /// Nothing happened for a while: proves the connection alive (SSE comment, WebSocket ping).
+    Heartbeat,
 }
 
 /// The JSON every event is sent as (the SSE `data:` line, a WebSocket text message).
@@ -237,21 +286,32 @@ pub struct Envelope {
     pub data: Value,
 }
 
+fn resync_json(reason: &str) -> String {
+    let envelope = Envelope {
+        id: None,
+        kind: kinds::RESYNC.into(),
+        at: None,
+        data: json!({ "reason": reason }),
+    };
+    serde_json::to_string(&envelope).unwrap_or_else(|_| "{}".into())
+}
+
 impl Outgoing {
-    fn envelope(&self) -> Envelope {
+    /// As a Server-Sent Events frame.
+    fn sse(&self) -> Bytes {
         match self {
-            Outgoing::Event(e) => Envelope {
-                id: Some(e.id),
-                kind: e.kind.clone(),
-                at: Some(e.at),
-                data: e.data.clone(),
-            },
-            Outgoing::Resync(reason) => Envelope {
-                id: None,
-                kind: kinds::RESYNC.into(),
-                at: None,
-                data: json!({ "reason": reason }),
-            },
+            Outgoing::Event(r) => r.sse.clone(),
+            Outgoing::Resync(reason) => sse_frame(None, kinds::RESYNC, &resync_json(reason)),
+            Outgoing::Heartbeat => Bytes::from_static(b": heartbeat\n\n"),
+        }
+    }
+
+    /// As a WebSocket message.
+    fn ws(&self) -> Message {
+        match self {
+            Outgoing::Event(r) => Message::Text(r.json.clone().into()),
+            Outgoing::Resync(reason) => Message::Text(resync_json(reason).into()),
+            Outgoing::Heartbeat => Message::Ping(Bytes::new()),
         }
     }
 }
@@ -259,8 +319,8 @@ impl Outgoing {
 struct Follow {
     pending: VecDeque<Outgoing>,
     replayed: HashSet<i64>,
-    rx: broadcast::Receiver<Arc<StreamEvent>>,
-    closed: watch::Receiver<bool>,
+    rx: broadcast::Receiver<Arc<Rendered>>,
+    beat: tokio::time::Interval,
     _gauge: Gauge,
 }
 
@@ -281,7 +341,7 @@ impl Drop for Gauge {
 }
 
 /// The organization's events for one client: first what it missed after `last` (from the log),
-/// then live ones, until the server shuts down.
+/// then live ones, with a heartbeat every `stream_heartbeat_secs`, until the server shuts down.
 pub async fn follow(
     app: &AppState,
     org: OrgId,
@@ -296,17 +356,20 @@ pub async fn follow(
             Replay::Events(events) => {
                 for e in events {
                     replayed.insert(e.id);
-                    pending.push_back(Outgoing::Event(Arc::new(e)));
+                    pending.push_back(Outgoing::Event(Arc::new(Rendered::new(e))));
                 }
             }
             Replay::Gap => pending.push_back(Outgoing::Resync("gap")),
         }
     }
+    let every = Duration::from_secs(app.config.stream_heartbeat_secs.max(1));
+    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let state = Follow {
         pending,
         replayed,
         rx,
-        closed: app.hub.closed(),
+        beat,
         _gauge: Gauge::new(),
     };
     Ok(stream::unfold(state, |mut s| async move {
@@ -314,14 +377,11 @@ pub async fn follow(
             if let Some(out) = s.pending.pop_front() {
                 return Some((out, s));
             }
-            if *s.closed.borrow() {
-                return None;
-            }
             tokio::select! {
-                _ = s.closed.changed() => return None,
+                _ = s.beat.tick() => return Some((Outgoing::Heartbeat, s)),
                 next = s.rx.recv() => match next {
                     // Already sent from the log.
-                    Ok(e) if s.replayed.remove(&e.id) => {}
+                    Ok(e) if s.replayed.remove(&e.event.id) => {}
                     Ok(e) => return Some((Outgoing::Event(e), s)),
                     Err(broadcast::error::RecvError::Lagged(_)) => {
                         return Some((Outgoing::Resync("lagged"), s));
@@ -434,25 +494,19 @@ async fn sse(
     let Query(q) = q?;
     let last = last_event_id(&headers, &q)?;
     let org = stream_org(&app, &q, who.map(|w| Auth(w.0))).await?;
-    let events = follow(&app, org, last).await?.map(|out| {
-        let env = out.envelope();
-        let data = serde_json::to_string(&env).unwrap_or_else(|_| "{}".into());
-        let mut ev = Event::default().event(env.kind).data(data);
-        if let Some(id) = env.id {
-            ev = ev.id(id.to_string());
-        }
-        Ok::<_, Infallible>(ev)
-    });
-    let beat = Duration::from_secs(app.config.stream_heartbeat_secs.max(1));
-    let mut res = Sse::new(events)
-        .keep_alive(KeepAlive::new().interval(beat).text("heartbeat"))
-        .into_response();
-    // Proxies (nginx) must not buffer the stream.
-    res.headers_mut().insert(
-        "x-accel-buffering",
-        axum::http::HeaderValue::from_static("no"),
-    );
-    Ok(res)
+    let frames = follow(&app, org, last)
+        .await?
+        .map(|out| Ok::<_, Infallible>(out.sse()));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+            // Proxies (nginx) must not buffer the stream.
+            (HeaderName::from_static("x-accel-buffering"), "no"),
+        ],
+        Body::from_stream(frames),
+    )
+        .into_response())
 }
 
 /// The same events over a WebSocket: each a text message holding the envelope.
@@ -472,26 +526,19 @@ async fn websocket(
     let last = last_event_id(&headers, &q)?;
     let org = stream_org(&app, &q, who.map(|w| Auth(w.0))).await?;
     let events = follow(&app, org, last).await?;
-    let beat = Duration::from_secs(app.config.stream_heartbeat_secs.max(1));
-    Ok(upgrade.on_upgrade(move |socket| pump(socket, events, beat)))
+    Ok(upgrade.on_upgrade(move |socket| pump(socket, events)))
 }
 
-/// Sends events to a WebSocket until either side stops; pings when idle. While a slow client
-/// holds `send`, its events wait in the hub's channel, and past the bound it is told to resync.
-async fn pump(mut socket: WebSocket, events: impl Stream<Item = Outgoing> + Send, beat: Duration) {
+/// Sends events to a WebSocket until either side stops; heartbeats are pings. While a slow
+/// client holds `send`, its events wait in the hub's channel, and past the bound it is told to
+/// resync.
+async fn pump(mut socket: WebSocket, events: impl Stream<Item = Outgoing> + Send) {
     let mut events = std::pin::pin!(events);
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + beat, beat);
     loop {
         tokio::select! {
             out = events.next() => {
                 let Some(out) = out else { break };
-                let text = serde_json::to_string(&out.envelope()).unwrap_or_else(|_| "{}".into());
-                if socket.send(Message::Text(text.into())).await.is_err() {
-                    return;
-                }
-            }
-            _ = tick.tick() => {
-                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                if socket.send(out.ws()).await.is_err() {
                     return;
                 }
             }
@@ -526,13 +573,17 @@ mod tests {
         let mut fast = hub.subscribe(org);
         for id in 1..=10 {
             hub.deliver(event(org, id));
-            assert_eq!(fast.recv().await.unwrap().id, id, "delivered at once");
+            assert_eq!(fast.recv().await.unwrap().event.id, id, "delivered at once");
         }
         assert!(matches!(
             slow.recv().await,
             Err(broadcast::error::RecvError::Lagged(6))
         ));
-        assert_eq!(slow.recv().await.unwrap().id, 7, "then the newest kept");
+        assert_eq!(
+            slow.recv().await.unwrap().event.id,
+            7,
+            "then the newest kept"
+        );
     }
 
     #[tokio::test]
@@ -543,7 +594,7 @@ mod tests {
         let rb = hub.subscribe(b);
         hub.deliver(event(b, 1));
         hub.deliver(event(a, 2));
-        assert_eq!(ra.recv().await.unwrap().id, 2);
+        assert_eq!(ra.recv().await.unwrap().event.id, 2);
         assert_eq!(hub.connections(), 2);
         drop(rb);
         hub.deliver(event(b, 3));

@@ -292,6 +292,15 @@ pub trait MetricsStore: Send + Sync + 'static {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> Result<Vec<DailyRollup>>;
+    /// Daily roll-ups of the named metrics for local days `from..=to`, by metric then day,
+    /// in one query.
+    async fn daily_of(
+        &self,
+        org: OrgId,
+        metric_types: &[&str],
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<DailyRollup>>;
     /// Daily roll-ups of every metric from local day `from` on.
     async fn daily_since(&self, org: OrgId, from: chrono::NaiveDate) -> Result<Vec<DailyRollup>>;
     /// Each metric the organization has data for, with its latest local day.
