@@ -354,6 +354,133 @@ export interface Insight {
   generated_at: string;
 }
 
+// Alerts: rules on a metric, a score or a score factor; the alerts they raise (active →
+// acknowledged → resolved, auto-resolved when the condition clears) and their notification
+// deliveries; notification channels (email, Slack, signed webhooks). Values are decimal strings.
+
+export const ALERT_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
+export const ALERT_STATUSES = ['active', 'acknowledged', 'resolved'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+/** What a rule watches: `overall` or one of the five category scores. */
+export const SCORE_TARGETS = ['overall', 'financial', 'customer', 'operational', 'growth', 'risk'] as const;
+export type ScoreTarget = (typeof SCORE_TARGETS)[number];
+
+export type AlertTarget = { metric_type: string } | { score: ScoreTarget } | { factor: string };
+
+export const ALERT_OPS = [
+  'above',
+  'below',
+  'change_above',
+  'change_below',
+  'change_pct_above',
+  'change_pct_below',
+  'anomaly',
+] as const;
+export type AlertOp = (typeof ALERT_OPS)[number];
+
+export interface AlertCondition {
+  op: AlertOp;
+  /** A decimal string; absent for `anomaly`. */
+  value?: string;
+  /** "30d", "4w"; required for change ops; absent/null = the latest value (anomaly: 7d). */
+  window?: string | null;
+}
+
+export interface AlertRuleInput {
+  name: string;
+  target: AlertTarget;
+  condition: AlertCondition;
+  severity: AlertSeverity;
+  /** Consecutive failing checks before an alert fires (1–100). */
+  for_evaluations?: number;
+  /** How long the condition must hold ("0s", "30m", "2h", "1d"). */
+  for_duration?: string;
+  /** The quiet time after an alert before the rule may fire again. */
+  cooldown?: string;
+  /** Notification channel ids. */
+  channels?: string[];
+  enabled?: boolean;
+}
+
+export interface AlertRule extends Required<AlertRuleInput> {
+  id: string;
+  /** A rule the organization got by default (it can still be edited or removed). */
+  is_default: boolean;
+  created_at: string;
+  updated_at: string;
+  /** The rule's alert that is not resolved yet, if any. */
+  open_alert: { id: string; status: Exclude<AlertStatus, 'resolved'> } | null;
+}
+
+export interface AlertItem {
+  id: string;
+  rule_id: string;
+  title: string;
+  description: string;
+  severity: AlertSeverity;
+  category: string;
+  metric_type: string | null;
+  target: AlertTarget;
+  threshold_value: string | null;
+  current_value: string | null;
+  status: AlertStatus;
+  triggered_at: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  resolved_at: string | null;
+  resolved_by: 'auto' | 'user' | null;
+}
+
+export type AlertCounts = Record<AlertStatus, number>;
+
+export interface AlertDelivery {
+  id: string;
+  channel_id: string;
+  channel_name: string;
+  channel_kind: ChannelKind;
+  event: 'alert.triggered' | 'alert.resolved';
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  last_error: string | null;
+  response_status: number | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export const CHANNEL_KINDS = ['email', 'slack', 'webhook'] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+export interface NotificationChannel {
+  id: string;
+  kind: ChannelKind;
+  name: string;
+  /** Never holds a secret: email `{to}`, slack `{}`, webhook `{url}`. */
+  config: { to?: string[]; url?: string } & Record<string, unknown>;
+  /** The end of a secret (a Slack webhook URL, a webhook's signing secret). */
+  secret_hint: string | null;
+  created_at: string;
+}
+
+export interface CreatedNotificationChannel extends NotificationChannel {
+  /** A webhook's generated signing secret, when none was given. The server shows it once. */
+  secret?: string;
+}
+
+export type CreateChannelInput =
+  | { kind: 'email'; name: string; config: { to: string[] } }
+  | { kind: 'slack'; name: string; config: { webhook_url: string } }
+  | { kind: 'webhook'; name: string; config: { url: string; secret?: string } };
+
+export interface ChannelTestResult {
+  ok: boolean;
+  /** The receiver's HTTP status, when it answered. */
+  status: number | null;
+  detail: string;
+}
+
 // Real time (shared/API.md "Health, insights, real time"): the event stream. A browser's
 // EventSource cannot send a header, so it connects with a single-use ticket in the URL.
 
@@ -389,8 +516,9 @@ export interface ResyncData {
 export interface StreamEventData {
   'score.updated': ScoreUpdatedData;
   'metrics.ingested': MetricsIngestedData;
-  'alert.triggered': Record<string, unknown>;
-  'alert.resolved': Record<string, unknown>;
+  'alert.triggered': AlertItem;
+  'alert.acknowledged': AlertItem;
+  'alert.resolved': AlertItem;
   'integration.synced': Record<string, unknown>;
   resync: ResyncData;
 }
@@ -401,6 +529,7 @@ export const STREAM_EVENT_TYPES = [
   'score.updated',
   'metrics.ingested',
   'alert.triggered',
+  'alert.acknowledged',
   'alert.resolved',
   'integration.synced',
   'resync',
@@ -650,15 +779,52 @@ export const api = {
   /** Queues a recalculation (202); the new score is stored a moment later. */
   recalculateHealth: () => request<{ status: string }>('POST', '/health/recalculate', { body: {} }),
   insights: () => request<Insight[]>('GET', '/insights'),
+  listAlertRules: () => request<AlertRule[] | { items: AlertRule[] }>('GET', '/alert-rules').then(listOf),
+  createAlertRule: (input: AlertRuleInput) => request<AlertRule>('POST', '/alert-rules', { body: input }),
+  updateAlertRule: (id: string, input: Partial<AlertRuleInput>) =>
+    request<AlertRule>('PATCH', `/alert-rules/${encodeURIComponent(id)}`, { body: input }),
+  deleteAlertRule: (id: string) => request<void>('DELETE', `/alert-rules/${encodeURIComponent(id)}`),
+  /** Newest first; without a status, every alert. */
+  listAlerts: (status?: AlertStatus) =>
+    request<AlertItem[] | { items: AlertItem[] }>('GET', status ? `/alerts?${new URLSearchParams({ status })}` : '/alerts').then(
+      listOf,
+    ),
+  alertCounts: () => request<AlertCounts>('GET', '/alerts/counts'),
+  /** 409 when the alert has moved on (already acknowledged or resolved). */
+  acknowledgeAlert: (id: string) => request<AlertItem>('POST', `/alerts/${encodeURIComponent(id)}/acknowledge`, { body: {} }),
+  resolveAlert: (id: string) => request<AlertItem>('POST', `/alerts/${encodeURIComponent(id)}/resolve`, { body: {} }),
+  alertDeliveries: (id: string) =>
+    request<AlertDelivery[] | { items: AlertDelivery[] }>('GET', `/alerts/${encodeURIComponent(id)}/deliveries`).then(listOf),
+  listChannels: () =>
+    request<NotificationChannel[] | { items: NotificationChannel[] }>('GET', '/notification-channels').then(listOf),
+  createChannel: (input: CreateChannelInput) =>
+    request<CreatedNotificationChannel>('POST', '/notification-channels', { body: input }),
+  deleteChannel: (id: string) => request<void>('DELETE', `/notification-channels/${encodeURIComponent(id)}`),
+  testChannel: (id: string) =>
+    request<ChannelTestResult>('POST', `/notification-channels/${encodeURIComponent(id)}/test`, { body: {} }),
   createStreamTicket,
 };
+
+/**
+ * The alert endpoints answer bare arrays (as /insights does); the older list endpoints wrap
+ * theirs in `{items}`. Either is read the same way.
+ */
+function listOf<T>(data: T[] | { items: T[] }): T[] {
+  return Array.isArray(data) ? data : data.items;
+}
 
 /** Whether a role may write metrics (viewers only read). */
 export function canWriteMetrics(role: Role | null | undefined): boolean {
   return role === 'owner' || role === 'admin' || role === 'member';
 }
 
-/** Whether a role may manage members, API keys and organization settings. */
+/** Whether a role may acknowledge and resolve alerts (members and up; viewers only read). */
+export const canActOnAlerts = canWriteMetrics;
+
+/**
+ * Whether a role may manage members, API keys, organization settings, alert rules and
+ * notification channels.
+ */
 export function canAdminister(role: Role | null | undefined): boolean {
   return role === 'owner' || role === 'admin';
 }

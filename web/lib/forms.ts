@@ -21,18 +21,20 @@ function sentence(label: string, message: string): string {
 /**
  * Shows the server's field errors on the matching fields (`labels` maps each form field
  * to its visible label) and returns the message to show for the form as a whole, or null
- * when every problem was placed on a field.
+ * when every problem was placed on a field. `rename` maps a server field the form names
+ * differently (`target.metric_type` → `metric_type`) to the form's.
  */
 export function applyServerErrors<T extends FieldValues>(
   error: unknown,
   setError: UseFormSetError<T>,
   labels: Partial<Record<Path<T>, string>>,
+  rename: (field: string) => string = (field) => field,
 ): string | null {
   if (!(error instanceof ApiError) || error.errors.length === 0) return errorMessage(error);
   const unplaced: string[] = [];
   let first = true;
   for (const { field, message } of error.errors) {
-    const name = normalizeField(field) as Path<T>;
+    const name = rename(normalizeField(field)) as Path<T>;
     const label = labels[name];
     if (label !== undefined) {
       setError(name, { type: 'server', message: sentence(label, message) }, { shouldFocus: first });

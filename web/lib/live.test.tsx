@@ -20,6 +20,9 @@ function seededClient(orgId = 'o_1') {
     summary: queryKeys.metricSummary(orgId),
     series: queryKeys.metricSeries(orgId, 'revenue', series),
     organization: queryKeys.organization(orgId),
+    alerts: queryKeys.alertList(orgId, 'active'),
+    alertCounts: queryKeys.alertCounts(orgId),
+    alertRules: queryKeys.alertRules(orgId),
   };
   for (const key of Object.values(keys)) client.setQueryData(key, { seeded: true });
   const invalidated = () =>
@@ -145,14 +148,52 @@ describe('useLiveEvents', () => {
     // Not an event of the log: no id.
     act(() => sources[0].emit('resync', { reason: 'too far behind' }, null));
     await advance(INVALIDATE_DELAY_MS);
-    expect(invalidated()).toEqual(['history', 'insights', 'organization', 'score', 'series', 'summary']);
+    expect(invalidated()).toEqual(['alertCounts', 'alertRules', 'alerts', 'history', 'insights', 'organization', 'score', 'series', 'summary']);
     // A reconnection still resumes after the last event that had an id.
     act(() => sources[0].fail());
     await advance(1000);
     expect(sources[1].params.get('last_event_id')).toBe('8');
   });
 
-  it('ignores alert and integration events, and reads events sent without an event name', async () => {
+  it('invalidates the alert lists, counts and rules on each alert event', async () => {
+    signIn();
+    ticketServer();
+    const alert = { id: 'a1', rule_id: 'r1', status: 'active', severity: 'high', title: 'Revenue below 20,000' };
+    for (const type of ['alert.triggered', 'alert.acknowledged', 'alert.resolved']) {
+      const { client, invalidated } = seededClient();
+      const spy = vi.spyOn(client, 'invalidateQueries');
+      const { unmount } = mountHook(client);
+      await settle();
+      const source = sources.at(-1)!;
+      act(() => source.open());
+      act(() => source.emit(type, alert, 5));
+      expect(invalidated()).toEqual([]);
+      await advance(INVALIDATE_DELAY_MS);
+      expect(invalidated(), type).toEqual(['alertCounts', 'alertRules', 'alerts']);
+      expect(spy.mock.calls.map((c) => c[0]?.queryKey)).toEqual([['alerts', 'o_1']]);
+      unmount();
+    }
+  });
+
+  it('gathers a burst of alert events into one refetch of the alerts', async () => {
+    signIn();
+    ticketServer();
+    const { client } = seededClient();
+    const spy = vi.spyOn(client, 'invalidateQueries');
+    mountHook(client);
+    await settle();
+    act(() => sources[0].open());
+    act(() => {
+      sources[0].emit('alert.triggered', { id: 'a1' }, 1);
+      sources[0].emit('alert.acknowledged', { id: 'a1' }, 2);
+      sources[0].emit('alert.resolved', { id: 'a1' }, 3);
+      sources[0].emit('metrics.ingested', { accepted: 1, updated: 0, metric_types: ['revenue'], source: 'api' }, 4);
+    });
+    await advance(INVALIDATE_DELAY_MS);
+    expect(spy.mock.calls.map((c) => c[0]?.queryKey)).toEqual([['metrics', 'o_1'], ['alerts', 'o_1']]);
+  });
+
+  it('ignores integration events, and reads events sent without an event name', async () => {
     signIn();
     ticketServer();
     const { client, invalidated } = seededClient();
@@ -160,16 +201,15 @@ describe('useLiveEvents', () => {
     mountHook(client);
     await settle();
     act(() => sources[0].open());
-    act(() => {
-      sources[0].emit('alert.triggered', { id: 'a1' }, 1);
-      sources[0].emit('alert.resolved', { id: 'a1' }, 2);
-      sources[0].emit('integration.synced', { provider: 'stripe' }, 3);
-    });
+    act(() => sources[0].emit('integration.synced', { provider: 'stripe' }, 3));
     await advance(INVALIDATE_DELAY_MS);
     expect(spy).not.toHaveBeenCalled();
     act(() => sources[0].emit('score.updated', scoreUpdated, 4, { named: false }));
     await advance(INVALIDATE_DELAY_MS);
     expect(invalidated()).toEqual(['history', 'insights', 'score']);
+    act(() => sources[0].emit('alert.triggered', { id: 'a2' }, 5, { named: false }));
+    await advance(INVALIDATE_DELAY_MS);
+    expect(invalidated()).toEqual(['alertCounts', 'alertRules', 'alerts', 'history', 'insights', 'score']);
   });
 
   it('gathers a burst of events into one invalidation per scope', async () => {
@@ -285,7 +325,7 @@ describe('useLiveEvents', () => {
     expect(sources[1].params.has('last_event_id')).toBe(false);
     act(() => sources[1].open());
     await advance(INVALIDATE_DELAY_MS);
-    expect(invalidated()).toEqual(['history', 'insights', 'organization', 'score', 'series', 'summary']);
+    expect(invalidated()).toEqual(['alertCounts', 'alertRules', 'alerts', 'history', 'insights', 'organization', 'score', 'series', 'summary']);
   });
 
   it('closes on unmount and never reconnects afterwards', async () => {

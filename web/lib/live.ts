@@ -131,7 +131,7 @@ export function connectLive({ onEvent, onStatus, onGap }: LiveConnectionOptions)
   };
 }
 
-type Scope = 'health' | 'metrics' | 'all';
+type Scope = 'health' | 'metrics' | 'alerts' | 'all';
 
 /** Gathers invalidations for INVALIDATE_DELAY_MS, then runs each scope once. */
 function invalidator(client: QueryClient, orgId: string) {
@@ -144,6 +144,7 @@ function invalidator(client: QueryClient, orgId: string) {
     } else {
       if (pending.has('health')) void client.invalidateQueries({ queryKey: queryKeys.health(orgId) });
       if (pending.has('metrics')) void client.invalidateQueries({ queryKey: queryKeys.metrics(orgId) });
+      if (pending.has('alerts')) void client.invalidateQueries({ queryKey: queryKeys.alerts(orgId) });
     }
     pending.clear();
   };
@@ -170,6 +171,11 @@ function scopeOf(event: StreamEvent): Scope | null {
     // in its own score.updated once the server has recalculated.
     case 'metrics.ingested':
       return 'metrics';
+    // The lists, the counts (the navigation's badge), the deliveries and the rules' open alert.
+    case 'alert.triggered':
+    case 'alert.acknowledged':
+    case 'alert.resolved':
+      return 'alerts';
     case 'resync':
       return 'all';
     default:

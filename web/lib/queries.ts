@@ -3,7 +3,7 @@
  * so switching organizations never shows one tenant's cached data under another.
  */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { api, type SeriesParams } from './api';
+import { api, type AlertStatus, type SeriesParams } from './api';
 import { useSession } from './session';
 
 export const queryKeys = {
@@ -22,6 +22,16 @@ export const queryKeys = {
   healthScore: (orgId: string | null) => ['health', orgId, 'score'] as const,
   healthHistory: (orgId: string | null, from: string, to: string) => ['health', orgId, 'history', from, to] as const,
   insights: (orgId: string | null) => ['health', orgId, 'insights'] as const,
+  /**
+   * Alerts, their counts and deliveries, and the rules (which carry their open alert):
+   * the alert events of the stream invalidate all of it.
+   */
+  alerts: (orgId: string | null) => ['alerts', orgId] as const,
+  alertList: (orgId: string | null, status: AlertStatus | 'all') => ['alerts', orgId, 'list', status] as const,
+  alertCounts: (orgId: string | null) => ['alerts', orgId, 'counts'] as const,
+  alertDeliveries: (orgId: string | null, alertId: string) => ['alerts', orgId, 'deliveries', alertId] as const,
+  alertRules: (orgId: string | null) => ['alerts', orgId, 'rules'] as const,
+  channels: (orgId: string | null) => ['notification-channels', orgId] as const,
 };
 
 export function useOrgId(): string | null {
@@ -94,12 +104,12 @@ export function useMetricSeries(metricType: string, params: SeriesParams) {
  * The latest stored health score. `score.updated` events invalidate it (lib/live.ts);
  * `pollEvery` (ms) refetches while a recalculation is pending, in case the stream is down.
  */
-export function useHealthScore(pollEvery: number | false = false) {
+export function useHealthScore(pollEvery: number | false = false, enabled = true) {
   const orgId = useOrgId();
   return useQuery({
     queryKey: queryKeys.healthScore(orgId),
     queryFn: api.healthScore,
-    enabled: orgId !== null,
+    enabled: enabled && orgId !== null,
     refetchInterval: pollEvery,
   });
 }
@@ -122,4 +132,41 @@ export function useHealthHistory(from: string, to: string, enabled = true) {
 export function useInsights(enabled = true) {
   const orgId = useOrgId();
   return useQuery({ queryKey: queryKeys.insights(orgId), queryFn: api.insights, enabled: enabled && orgId !== null });
+}
+
+/** The alerts in one state (or all), newest first. */
+export function useAlerts(status: AlertStatus | 'all') {
+  const orgId = useOrgId();
+  return useQuery({
+    queryKey: queryKeys.alertList(orgId, status),
+    queryFn: () => api.listAlerts(status === 'all' ? undefined : status),
+    enabled: orgId !== null,
+  });
+}
+
+/** How many alerts are active, acknowledged and resolved (the navigation's badge, the tabs). */
+export function useAlertCounts() {
+  const orgId = useOrgId();
+  return useQuery({ queryKey: queryKeys.alertCounts(orgId), queryFn: api.alertCounts, enabled: orgId !== null });
+}
+
+/** The notifications sent for one alert (fetched when its log is opened). */
+export function useAlertDeliveries(alertId: string, enabled: boolean) {
+  const orgId = useOrgId();
+  return useQuery({
+    queryKey: queryKeys.alertDeliveries(orgId, alertId),
+    queryFn: () => api.alertDeliveries(alertId),
+    enabled: enabled && orgId !== null,
+  });
+}
+
+export function useAlertRules() {
+  const orgId = useOrgId();
+  return useQuery({ queryKey: queryKeys.alertRules(orgId), queryFn: api.listAlertRules, enabled: orgId !== null });
+}
+
+/** Notification channels (owners and admins only: pass `enabled`). */
+export function useNotificationChannels(enabled: boolean) {
+  const orgId = useOrgId();
+  return useQuery({ queryKey: queryKeys.channels(orgId), queryFn: api.listChannels, enabled: enabled && orgId !== null });
 }

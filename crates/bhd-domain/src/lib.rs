@@ -6,6 +6,7 @@
 //! time is always passed in, so every rule here is testable exhaustively.
 
 pub mod access;
+pub mod alerts;
 pub mod demo;
 pub mod ids;
 pub mod metrics;

@@ -69,6 +69,10 @@ pub struct Config {
     pub stream_buffer: usize,
     /// Lifetime of a stream ticket in seconds.
     pub stream_ticket_ttl_secs: u64,
+    /// Whether this node runs background jobs (score recalculations, alert evaluations and
+    /// deliveries, schedules). A node with `false` only serves requests; at least one node
+    /// must run jobs.
+    pub run_jobs: bool,
 }
 
 impl Default for Config {
@@ -91,6 +95,7 @@ impl Default for Config {
             stream_heartbeat_secs: 15,
             stream_buffer: 256,
             stream_ticket_ttl_secs: 30,
+            run_jobs: true,
         }
     }
 }

@@ -211,6 +211,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => Self::NotFound,
             StoreError::Conflict(what) => Self::Conflict(format!("{what} already exists")),
             StoreError::Rule(rule) => Self::Forbidden(rule.to_string()),
+            StoreError::Illegal(why) => Self::Conflict(why),
             e if e.is_unavailable() => Self::Unavailable,
             other => Self::Internal(other.into()),
         }

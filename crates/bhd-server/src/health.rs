@@ -151,6 +151,7 @@ pub async fn recalculate(app: &AppState, org: OrgId) -> ApiResult<Score> {
         calculated_at: now,
     };
     app.store.save_score(org, health, &insights).await?;
+    crate::alerts::evaluate::soon(app, org).await;
     crate::realtime::publish(
         app,
         org,

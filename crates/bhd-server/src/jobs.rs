@@ -18,7 +18,10 @@
 //!   [`after_ingest`]), handled by `crate::health::recalculate`;
 //! - `score.recalculate_all`, enqueued nightly at 03:00 UTC by the `score.nightly` schedule,
 //!   which enqueues one `score.recalculate` per organization;
-//! - `jobs.purge`, daily at 04:00 UTC: forgets done jobs after 7 days and dead ones after 30.
+//! - `jobs.purge`, daily at 04:00 UTC: forgets done jobs after 7 days and dead ones after 30;
+//! - `alerts.evaluate` (one organization; debounced after every ingest, import and score
+//!   calculation) and `alerts.evaluate_all` every 15 minutes, see `crate::alerts::evaluate`;
+//! - `alerts.deliver` (one notification, queued with its alert), see `crate::alerts::deliver`.
 
 use crate::state::AppState;
 use anyhow::Context;
@@ -96,6 +99,9 @@ pub async fn after_ingest(app: &AppState, org: OrgId) {
     if let Err(e) = queued {
         tracing::warn!(error = %e, org = %org, "could not enqueue the score recalculation");
     }
+    // Rules on metrics need not wait for the score; rules on scores are evaluated again after
+    // the recalculation stores its result.
+    crate::alerts::evaluate::soon(app, org).await;
 }
 
 /// What a handler returns.
@@ -119,6 +125,18 @@ impl Registry {
         let mut r = Self::new();
         r.register(RECALCULATE_ALL, recalculate_all);
         r.register(PURGE, purge);
+        r.register(
+            crate::alerts::evaluate::EVALUATE_ALL,
+            crate::alerts::evaluate::evaluate_all,
+        );
+        r.register(bhd_store::DELIVER_JOB, crate::alerts::deliver::run);
+        r.register(crate::alerts::evaluate::EVALUATE, |app, job| async move {
+            let org = org_of(&job)?;
+            crate::alerts::evaluate::evaluate(&app, org)
+                .await
+                .map(drop)
+                .with_context(|| format!("evaluating the alert rules of {org}"))
+        });
         r.register(RECALCULATE, |app, job| async move {
             let org = org_of(&job)?;
             crate::health::recalculate(&app, org)
@@ -244,6 +262,11 @@ pub fn builtin_schedules() -> Vec<Schedule> {
     vec![
         Schedule::new("score.nightly", RECALCULATE_ALL, at(3)),
         Schedule::new("jobs.purge", PURGE, at(4)),
+        Schedule::new(
+            "alerts.every_15_minutes",
+            crate::alerts::evaluate::EVALUATE_ALL,
+            Cadence::Every(Duration::from_secs(15 * 60)),
+        ),
     ]
 }
 

@@ -6,6 +6,7 @@
 //! `audit`) each own their router; [`app`] merges them and adds the cross-cutting layers.
 //! Nothing here may query tenant data without an `OrgId` taken from the authenticated caller.
 
+pub mod alerts;
 pub mod apikeys;
 pub mod audit;
 pub mod auth;
@@ -18,11 +19,13 @@ pub mod import;
 pub mod jobs;
 pub mod json;
 pub mod metrics;
+pub mod notify;
 pub mod openapi;
 pub mod ops;
 pub mod orgs;
 pub mod ratelimit;
 pub mod realtime;
+pub mod secrets;
 pub mod state;
 pub mod web;
 
@@ -77,7 +80,11 @@ pub fn state(
     auth::password::warm_up();
     let hub = Arc::new(realtime::Hub::new(config.stream_buffer));
     let pubsub = realtime::pubsub_for(&store, &hub);
+    let cipher = secrets::Cipher::from_config(&config)?;
+    let notifier = notify::Notifier::from_config(&config)?;
     Ok(Arc::new(App {
+        cipher,
+        notifier,
         hub,
         pubsub,
         store,
@@ -100,6 +107,7 @@ pub fn app(state: AppState) -> Router {
         .merge(import::router())
         .merge(health::router())
         .merge(realtime::router())
+        .merge(alerts::router())
         .split_for_parts();
     let api = api
         .route(
@@ -202,7 +210,11 @@ pub async fn serve(
         .await
         .context("listening for real-time events")?;
     // The job runner (durable queue in the database, schedules), stopped after the last request.
-    let runner = jobs::JobRunner::builtin(state.clone()).spawn();
+    // A node started with `run_jobs = false` only serves requests; the others run the jobs.
+    let runner = state
+        .config
+        .run_jobs
+        .then(|| jobs::JobRunner::builtin(state.clone()).spawn());
     // Streams never end by themselves: end them when shutdown starts, so draining finishes.
     let hub = state.hub.clone();
     let shutdown = async move {
@@ -221,7 +233,9 @@ pub async fn serve(
     if let Some(t) = listener_task {
         t.abort();
     }
-    runner.stop().await;
+    if let Some(r) = runner {
+        r.stop().await;
+    }
     served
 }
 

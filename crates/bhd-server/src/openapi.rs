@@ -19,7 +19,7 @@ pub fn base() -> OpenApi {
                 .build(),
         )
         .tags(Some(
-            ["auth", "organizations", "api-keys", "metrics"].map(Tag::new),
+            ["auth", "organizations", "api-keys", "metrics", "health", "alerts"].map(Tag::new),
         ))
         .build();
     let components = doc.components.get_or_insert_with(Default::default);

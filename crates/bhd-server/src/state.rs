@@ -24,6 +24,10 @@ pub struct App {
     pub metrics: PrometheusHandle,
     /// This node's real-time fan-out.
     pub hub: Arc<crate::realtime::Hub>,
+    /// Encrypts notification channels' secrets at rest.
+    pub cipher: crate::secrets::Cipher,
+    /// Sends alert notifications (email, Slack, webhooks).
+    pub notifier: crate::notify::Notifier,
     /// Gets events to the hubs of every node.
     pub pubsub: Arc<dyn crate::realtime::PubSub>,
 }

@@ -1412,3 +1412,11 @@ mod jobs_sql;
 #[allow(clippy::duplicate_mod)]
 #[path = "events_sql.rs"]
 pub(crate) mod events_sql;
+
+// ---------------------------------------------------------------------------------------------
+// Alert rules, alerts, channels and deliveries: their queries, compiled with this file once per
+// engine.
+
+#[allow(clippy::duplicate_mod)]
+#[path = "alerts_sql.rs"]
+mod alerts_sql;

@@ -133,7 +133,11 @@ fn clip(error: &str) -> &str {
 
 /// Inserts a job, or keeps the queued one with the same dedupe key (moved earlier if this one
 /// is due sooner).
-async fn insert(tx: &mut super::super::Tx, job: &NewJob, now: DateTime<Utc>) -> Result<JobId> {
+pub(super) async fn insert(
+    tx: &mut super::super::Tx,
+    job: &NewJob,
+    now: DateTime<Utc>,
+) -> Result<JobId> {
     let id: Uuid = sqlx::query_scalar::<Db, Uuid>(
         "INSERT INTO jobs (id, organization_id, kind, payload, state, attempts, max_attempts, run_at, \
            dedupe_key, created_at, updated_at) \

@@ -64,6 +64,9 @@ pub enum StoreError {
     /// A uniqueness rule was broken; the field names what collided.
     #[error("{0} already exists")]
     Conflict(&'static str),
+    /// The change is not allowed in the object's current state (an alert already resolved).
+    #[error("{0}")]
+    Illegal(String),
     /// A membership change broke a domain rule.
     #[error(transparent)]
     Rule(#[from] MemberChangeError),
@@ -120,7 +123,7 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
 /// Everything the server persists. One trait, two engines; both pass the same test suite.
 #[async_trait]
 pub trait Store:
-    MetricsStore + HealthStore + JobStore + EventStore + Send + Sync + 'static
+    MetricsStore + HealthStore + JobStore + EventStore + AlertStore + Send + Sync + 'static
 {
     /// The engine behind this store.
     fn engine(&self) -> Engine;
@@ -339,3 +342,6 @@ pub use jobs::*;
 
 mod events;
 pub use events::*;
+
+mod alerts;
+pub use alerts::*;

@@ -52,6 +52,13 @@ export function AppShell({ children }: { children: ReactNode }) {
                   >
                     {item.icon}
                     {item.label}
+                    {/* The space keeps the badge's name apart from the label's ("Alerts 3 active alerts"). */}
+                    {item.badge && (
+                      <>
+                        {' '}
+                        <item.badge placement="sidebar" />
+                      </>
+                    )}
                   </Link>
                 </li>
               );
@@ -83,13 +90,19 @@ export function AppShell({ children }: { children: ReactNode }) {
                   href={item.href}
                   aria-current={active ? 'page' : undefined}
                   className={cn(
-                    'flex min-h-14 flex-col items-center justify-center gap-0.5 text-xs font-medium',
+                    'relative flex min-h-14 flex-col items-center justify-center gap-0.5 text-xs font-medium',
                     'focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-600',
                     active ? 'text-indigo-700' : 'text-gray-600 hover:text-gray-900',
                   )}
                 >
                   {item.icon}
                   {item.label}
+                  {item.badge && (
+                    <>
+                      {' '}
+                      <item.badge placement="tabbar" />
+                    </>
+                  )}
                 </Link>
               </li>
             );

@@ -1,4 +1,5 @@
-import type { ReactNode } from 'react';
+import type { ComponentType, ReactNode } from 'react';
+import { ActiveAlertsBadge } from '../alerts/active-alerts-badge';
 
 export interface NavItem {
   href: string;
@@ -6,6 +7,8 @@ export interface NavItem {
   icon: ReactNode;
   /** Pages that do not exist yet stay out of the navigation. */
   available: boolean;
+  /** A live count beside the label (it names itself for assistive tech). */
+  badge?: ComponentType<{ placement: 'sidebar' | 'tabbar' }>;
 }
 
 const icon = (d: string) => (
@@ -18,7 +21,13 @@ const icon = (d: string) => (
 export const NAV_ITEMS: NavItem[] = [
   { href: '/overview/', label: 'Overview', available: true, icon: icon('M3 12 12 3l9 9M5 10v10h14V10') },
   { href: '/metrics/', label: 'Metrics', available: true, icon: icon('M4 20V10m6 10V4m6 16v-7m4 7H2') },
-  { href: '/alerts/', label: 'Alerts', available: false, icon: icon('M6 16V11a6 6 0 1 1 12 0v5l2 2H4l2-2Zm4 4h4') },
+  {
+    href: '/alerts/',
+    label: 'Alerts',
+    available: true,
+    badge: ActiveAlertsBadge,
+    icon: icon('M6 16V11a6 6 0 1 1 12 0v5l2 2H4l2-2Zm4 4h4'),
+  },
   { href: '/integrations/', label: 'Integrations', available: false, icon: icon('M9 7V3m6 4V3M7 7h10v5a5 5 0 0 1-10 0V7Zm5 10v4') },
   {
     href: '/settings/',

@@ -72,6 +72,45 @@ export function Input({ label, hint, error, className, id, ref, ...rest }: Input
 export interface SelectOption {
   value: string;
   label: string;
+  /** Options with a group are shown under it (an `<optgroup>`), in the order given. */
+  group?: string;
+}
+
+function optionElement(o: SelectOption) {
+  return (
+    <option key={o.value} value={o.value}>
+      {o.label}
+    </option>
+  );
+}
+
+/** Options in order; consecutive options of one group go in one `<optgroup>`. */
+function renderOptions(options: readonly SelectOption[]) {
+  const out: ReactNode[] = [];
+  // Keys stay put when options are added elsewhere, so that a selected option survives.
+  const seen = new Map<string, number>();
+  let i = 0;
+  while (i < options.length) {
+    const group = options[i].group;
+    if (group === undefined) {
+      out.push(optionElement(options[i]));
+      i += 1;
+      continue;
+    }
+    const members: SelectOption[] = [];
+    while (i < options.length && options[i].group === group) {
+      members.push(options[i]);
+      i += 1;
+    }
+    const n = seen.get(group) ?? 0;
+    seen.set(group, n + 1);
+    out.push(
+      <optgroup key={`group-${group}-${n}`} label={group}>
+        {members.map(optionElement)}
+      </optgroup>,
+    );
+  }
+  return out;
 }
 
 export interface SelectProps extends FieldProps, Omit<SelectHTMLAttributes<HTMLSelectElement>, 'className'> {
@@ -95,11 +134,7 @@ export function Select({ label, hint, error, className, id, options, ref, ...res
         className={cn('mt-1', control, 'pr-8', error && 'ring-red-600')}
         {...rest}
       >
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
+        {renderOptions(options)}
       </select>
       <FieldFooter hint={hint} hintId={hintId} error={error} errorId={errorId} />
     </div>

@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use bhd_server::clock::ManualClock;
 use bhd_server::config::{Config, Secret};
 use bhd_store::Store;

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { ApiKeysSection } from '@/components/settings/api-keys-section';
 import { MembersSection } from '@/components/settings/members-section';
+import { NotificationChannelsSection } from '@/components/settings/notification-channels-section';
 import { OrganizationSection } from '@/components/settings/organization-section';
 
 export const metadata: Metadata = { title: 'Settings' };
@@ -12,6 +13,7 @@ export default function SettingsPage() {
       <OrganizationSection />
       <MembersSection />
       <ApiKeysSection />
+      <NotificationChannelsSection />
     </div>
   );
 }
