@@ -101,7 +101,7 @@ test('a pushed metric raises an alert that appears live, is acknowledged, and re
       const alert = card('Active alerts');
       await expect(alert).toBeVisible({ timeout: 20_000 });
       await expect(alert.getByText('High')).toBeVisible();
-      await expect(alert.getByText('1,000 hours')).toBeVisible();
+      await expect(alert.getByText('1,000 hours', { exact: true })).toBeVisible();
       // The navigation's badge counts it.
       await expect(
         page.getByRole('navigation').filter({ visible: true }).first().getByRole('img', { name: /active alerts?$/ }),

@@ -1091,6 +1091,30 @@ async fn channel_secrets_are_encrypted_and_never_answered(engine: Engine) {
     assert!(secret.len() >= 32);
     let listed = app.get("/api/v1/notification-channels", &s.access).await;
     assert!(!listed.ok(200).to_string().contains(&secret));
+    // Renamed and its secret rotated through PATCH: never answered, the hint follows.
+    let id = b["id"].as_str().unwrap();
+    let r = app
+        .patch(
+            &format!("/api/v1/notification-channels/{id}"),
+            &s.access,
+            json!({"name": "Zapier (new)", "config": {"url": "https://example.com/hook2", "secret": "rotated-secret-0123456789-abcd"}}),
+        )
+        .await;
+    let p = r.ok(200).clone();
+    assert_eq!(p["name"], "Zapier (new)");
+    assert_eq!(p["config"], json!({"url": "https://example.com/hook2"}));
+    assert_eq!(p["secret_hint"], "…abcd");
+    assert!(p.get("secret").is_none());
+    // Leaving the secret out keeps it.
+    let r = app
+        .patch(&format!("/api/v1/notification-channels/{id}"), &s.access, json!({"name": "Zapier"}))
+        .await;
+    assert_eq!(r.ok(200)["secret_hint"], "…abcd");
+    let r = app
+        .patch(&format!("/api/v1/notification-channels/{id}"), &s.access, json!({"config": {"url": "gopher://x"}}))
+        .await;
+    r.problem(422);
+    assert_eq!(r.fields(), ["config.url"]);
     // Deleting works once.
     let id = b["id"].as_str().unwrap();
     assert_eq!(
@@ -1263,6 +1287,13 @@ async fn every_alert_endpoint_is_tenant_isolated(engine: Engine) {
         &format!("/api/v1/notification-channels/{ch}/test"),
         Some(&b.access),
         json!({}),
+    )
+    .await
+    .problem(404);
+    app.patch(
+        &format!("/api/v1/notification-channels/{ch}"),
+        &b.access,
+        json!({"name": "mine now"}),
     )
     .await
     .problem(404);

@@ -274,6 +274,12 @@ pub trait AlertStore: Send + Sync + 'static {
         channel: &NewChannel,
         now: DateTime<Utc>,
     ) -> Result<ChannelRecord>;
+    /// Replaces a channel's name, settings and secret (its id and kind stay); NotFound if absent.
+    async fn update_notification_channel(
+        &self,
+        org: OrgId,
+        channel: &NewChannel,
+    ) -> Result<ChannelRecord>;
     /// Deletes a channel; false if there was none. Its deliveries stay in the log.
     async fn delete_notification_channel(&self, org: OrgId, id: Uuid) -> Result<bool>;
     /// An alert's deliveries, oldest first.

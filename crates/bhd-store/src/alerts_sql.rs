@@ -715,6 +715,30 @@ impl crate::AlertStore for This {
         })
     }
 
+    async fn update_notification_channel(
+        &self,
+        org: OrgId,
+        channel: &NewChannel,
+    ) -> Result<ChannelRecord> {
+        let mut tx = self.write_tx(Ctx::org(org)).await?;
+        let row = sqlx::query_as::<Db, ChannelRow>(
+            "UPDATE notification_channels SET name = $3, config = $4, secret = $5, secret_hint = $6 \
+             WHERE organization_id = $1 AND id = $2 \
+             RETURNING id, kind, name, config, secret, secret_hint, created_at",
+        )
+        .bind(org.as_uuid())
+        .bind(channel.id)
+        .bind(&channel.name)
+        .bind(Json(&channel.config))
+        .bind(&channel.secret)
+        .bind(&channel.secret_hint)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(row.into_model())
+    }
+
     async fn delete_notification_channel(&self, org: OrgId, id: Uuid) -> Result<bool> {
         let mut tx = self.write_tx(Ctx::org(org)).await?;
         let n = sqlx::query::<Db>(

@@ -30,7 +30,7 @@ const MAX_CHANNELS: usize = 50;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
-        .routes(routes!(delete))
+        .routes(routes!(update, delete))
         .routes(routes!(test))
 }
 
@@ -112,37 +112,74 @@ async fn create(
             None
         }
     };
-    let name = body.name.trim().to_owned();
+    let name = check_name(&body.name, &mut errors);
+    let generated = kind == Some(ChannelKind::Webhook) && body.config.get("secret").is_none();
+    let validated = kind.and_then(|k| check_config(k, &body.config, None, &mut errors));
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let (Some(kind), Some((config, secret))) = (kind, validated) else {
+        return Err(ApiError::field("kind", "must be email, slack or webhook"));
+    };
+    if app.store.notification_channels(org).await?.len() >= MAX_CHANNELS {
+        return Err(ApiError::Conflict(format!(
+            "an organization can have at most {MAX_CHANNELS} notification channels"
+        )));
+    }
+    let channel = seal(&app, org, Uuid::now_v7(), kind, name, config, secret.as_deref())?;
+    let record = app
+        .store
+        .create_notification_channel(org, &channel, app.clock.now())
+        .await?;
+    let mut dto = ChannelDto::from(record);
+    if generated {
+        dto.secret = secret;
+    }
+    Ok((StatusCode::CREATED, Json(dto)))
+}
+
+/// A channel's name, trimmed, or the error.
+fn check_name(raw: &str, errors: &mut Vec<FieldError>) -> String {
+    let name = raw.trim().to_owned();
     if name.is_empty() || name.chars().count() > MAX_NAME {
         errors.push(FieldError {
             field: "name".into(),
             message: format!("must be 1 to {MAX_NAME} characters"),
         });
     }
-    let generated = kind == Some(ChannelKind::Webhook) && body.config.get("secret").is_none();
-    let validated = kind.map(|k| crate::notify::validate_config(k, &body.config, None));
-    let (config, secret) = match validated {
-        Some(Ok(v)) => v,
-        Some(Err(fields)) => {
+    name
+}
+
+/// The kind's settings split into what is stored in clear and the secret, or the errors.
+fn check_config(
+    kind: ChannelKind,
+    config: &Value,
+    existing_secret: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> Option<(Value, Option<String>)> {
+    match crate::notify::validate_config(kind, config, existing_secret) {
+        Ok(v) => Some(v),
+        Err(fields) => {
             errors.extend(fields.into_iter().map(|(field, message)| FieldError {
                 field: format!("config.{field}").replace("config.config.", "config."),
                 message,
             }));
-            (Value::Null, None)
+            None
         }
-        None => (Value::Null, None),
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
     }
-    let kind = kind.ok_or_else(|| ApiError::field("kind", "must be email, slack or webhook"))?;
-    if app.store.notification_channels(org).await?.len() >= MAX_CHANNELS {
-        return Err(ApiError::Conflict(format!(
-            "an organization can have at most {MAX_CHANNELS} notification channels"
-        )));
-    }
-    let id = Uuid::now_v7();
-    let (blob, hint) = match &secret {
+}
+
+/// The channel as stored: its secret encrypted and bound to the row, with its hint.
+fn seal(
+    app: &AppState,
+    org: bhd_domain::OrgId,
+    id: Uuid,
+    kind: ChannelKind,
+    name: String,
+    config: Value,
+    secret: Option<&str>,
+) -> ApiResult<NewChannel> {
+    let (blob, hint) = match secret {
         Some(s) => (
             Some(
                 app.cipher
@@ -153,26 +190,65 @@ async fn create(
         ),
         None => (None, None),
     };
-    let record = app
+    Ok(NewChannel {
+        id,
+        kind: kind.as_str().to_owned(),
+        name,
+        config,
+        secret: blob,
+        secret_hint: hint,
+    })
+}
+
+/// Changes to a channel.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelPatchDto {
+    name: Option<String>,
+    /// The kind's settings, whole (`to`, `url`); leave the secret out to keep it, or give a
+    /// new `webhook_url` (Slack) or `secret` (webhook) to replace it.
+    #[schema(value_type = Option<Object>)]
+    config: Option<Value>,
+}
+
+/// Renames a channel or changes its settings (admin); the kind cannot change. A secret left
+/// out is kept, so a webhook's signing secret is rotated by sending a new `config.secret`.
+#[utoipa::path(patch, path = "/api/v1/notification-channels/{id}", tag = "alerts", params(("id" = Uuid, Path)),
+    request_body = ChannelPatchDto,
+    responses((status = 200, body = ChannelDto), (status = 404, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+async fn update(
+    State(app): State<AppState>,
+    auth: Auth,
+    path: Result<Path<Uuid>, PathRejection>,
+    ApiJson(body): ApiJson<ChannelPatchDto>,
+) -> ApiResult<Json<ChannelDto>> {
+    auth.require(Access::Admin)?;
+    let Path(id) = path?;
+    let org = auth.org();
+    let current = app
         .store
-        .create_notification_channel(
-            org,
-            &NewChannel {
-                id,
-                kind: kind.as_str().to_owned(),
-                name,
-                config,
-                secret: blob,
-                secret_hint: hint,
-            },
-            app.clock.now(),
-        )
-        .await?;
-    let mut dto = ChannelDto::from(record);
-    if generated {
-        dto.secret = secret;
+        .notification_channel(org, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let target = super::deliver::target(&app, org, &current).map_err(ApiError::Internal)?;
+    let mut errors = Vec::new();
+    let name = match &body.name {
+        Some(n) => check_name(n, &mut errors),
+        None => current.name.clone(),
+    };
+    let config = body.config.as_ref().unwrap_or(&current.config);
+    let validated = check_config(target.kind, config, target.secret.as_deref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
     }
-    Ok((StatusCode::CREATED, Json(dto)))
+    let Some((config, secret)) = validated else {
+        return Err(ApiError::field("config", "is invalid"));
+    };
+    let channel = seal(&app, org, id, target.kind, name, config, secret.as_deref())?;
+    let record = app.store.update_notification_channel(org, &channel).await?;
+    Ok(Json(record.into()))
 }
 
 /// Deletes a channel (admin). Rules that named it stop notifying it; its deliveries stay in
