@@ -1107,11 +1107,19 @@ async fn channel_secrets_are_encrypted_and_never_answered(engine: Engine) {
     assert!(p.get("secret").is_none());
     // Leaving the secret out keeps it.
     let r = app
-        .patch(&format!("/api/v1/notification-channels/{id}"), &s.access, json!({"name": "Zapier"}))
+        .patch(
+            &format!("/api/v1/notification-channels/{id}"),
+            &s.access,
+            json!({"name": "Zapier"}),
+        )
         .await;
     assert_eq!(r.ok(200)["secret_hint"], "…abcd");
     let r = app
-        .patch(&format!("/api/v1/notification-channels/{id}"), &s.access, json!({"config": {"url": "gopher://x"}}))
+        .patch(
+            &format!("/api/v1/notification-channels/{id}"),
+            &s.access,
+            json!({"config": {"url": "gopher://x"}}),
+        )
         .await;
     r.problem(422);
     assert_eq!(r.fields(), ["config.url"]);

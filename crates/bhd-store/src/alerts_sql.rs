@@ -473,20 +473,22 @@ impl crate::AlertStore for This {
             return Ok(changes);
         }
         let mut tx = self.write_tx(Ctx::org(org)).await?;
+        // Truncated to what both engines keep, so what is stored is what is read back.
+        let states: Vec<(Uuid, RuleStateRecord)> = updates
+            .iter()
+            .filter_map(|u| {
+                u.state.map(|s| {
+                    let s = RuleStateRecord {
+                        pending_since: s.pending_since.map(micros),
+                        last_triggered_at: s.last_triggered_at.map(micros),
+                        ..s
+                    };
+                    (u.rule_id, s)
+                })
+            })
+            .collect();
+        super::super::write_rule_states(&mut tx, org, &states).await?;
         for u in updates {
-            if let Some(s) = u.state {
-                sqlx::query::<Db>(
-                    "UPDATE alert_rules SET streak = $3, pending_since = $4, last_triggered_at = $5 \
-                     WHERE organization_id = $1 AND id = $2",
-                )
-                .bind(org.as_uuid())
-                .bind(u.rule_id)
-                .bind(i32::try_from(s.streak).unwrap_or(i32::MAX))
-                .bind(s.pending_since.map(micros))
-                .bind(s.last_triggered_at.map(micros))
-                .execute(&mut *tx)
-                .await?;
-            }
             match &u.outcome {
                 RuleOutcome::Keep => {}
                 RuleOutcome::Trigger { alert, channels } => {

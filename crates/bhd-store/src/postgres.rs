@@ -128,6 +128,40 @@ pub(crate) async fn ensure_partitions(store: &This, months: &[chrono::NaiveDate]
     Ok(())
 }
 
+/// Stores the evaluation state of many alert rules in one statement (arrays unnested), so that
+/// an evaluation that moves a hundred rules costs one round trip, not a hundred.
+pub(crate) async fn write_rule_states(
+    tx: &mut Tx,
+    org: OrgId,
+    states: &[(uuid::Uuid, crate::RuleStateRecord)],
+) -> Result<()> {
+    if states.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<uuid::Uuid> = states.iter().map(|(id, _)| *id).collect();
+    let streaks: Vec<i32> = states
+        .iter()
+        .map(|(_, s)| i32::try_from(s.streak).unwrap_or(i32::MAX))
+        .collect();
+    let pending: Vec<Option<Ts>> = states.iter().map(|(_, s)| s.pending_since).collect();
+    let fired: Vec<Option<Ts>> = states.iter().map(|(_, s)| s.last_triggered_at).collect();
+    sqlx::query(
+        "UPDATE alert_rules r SET streak = u.streak, pending_since = u.pending_since, \
+         last_triggered_at = u.last_triggered_at \
+         FROM unnest($2::uuid[], $3::int[], $4::timestamptz[], $5::timestamptz[]) \
+           AS u(id, streak, pending_since, last_triggered_at) \
+         WHERE r.organization_id = $1 AND r.id = u.id",
+    )
+    .bind(org.as_uuid())
+    .bind(ids)
+    .bind(streaks)
+    .bind(pending)
+    .bind(fired)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Writes a batch with one statement (`INSERT … SELECT FROM UNNEST` of column arrays), so a
 /// batch costs one round trip instead of one per point. Within a batch the last point of an
 /// identity wins (PostgreSQL refuses to update one row twice in a statement); the earlier

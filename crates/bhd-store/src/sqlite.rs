@@ -89,6 +89,29 @@ pub(crate) async fn ensure_partitions(_store: &This, _months: &[chrono::NaiveDat
     Ok(())
 }
 
+/// Stores the evaluation state of alert rules, one prepared statement each (in-process: no
+/// round trips to save).
+pub(crate) async fn write_rule_states(
+    tx: &mut Tx,
+    org: OrgId,
+    states: &[(uuid::Uuid, crate::RuleStateRecord)],
+) -> Result<()> {
+    for (id, s) in states {
+        sqlx::query(
+            "UPDATE alert_rules SET streak = $3, pending_since = $4, last_triggered_at = $5 \
+             WHERE organization_id = $1 AND id = $2",
+        )
+        .bind(org.as_uuid())
+        .bind(id)
+        .bind(i32::try_from(s.streak).unwrap_or(i32::MAX))
+        .bind(s.pending_since)
+        .bind(s.last_triggered_at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Writes points one prepared statement at a time inside the caller's transaction: SQLite's own
 /// bulk path. A new point is one INSERT; a point with an existing identity is replaced. Answers
 /// the counts and, per point, whether it was new (see `common::roll_up`).

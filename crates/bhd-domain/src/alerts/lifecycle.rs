@@ -96,7 +96,7 @@ pub enum Action {
 ///   is a reading to resolve it with (with no data it stays open until there is).
 /// - `NoData` changes nothing.
 /// - `Clear` breaks the streak and resolves the open alert.
-/// - `Holds` extends the streak; with no alert open the rule fires once it has held for
+/// - `Holds` extends the streak (up to `for_evaluations`); with no alert open the rule fires once it has held for
 ///   `for_evaluations` evaluations and for `for_duration`, and the cooldown since its last alert
 ///   has passed. With an alert open it does nothing: acknowledged stays acknowledged.
 pub fn evaluate(
@@ -137,8 +137,11 @@ pub fn evaluate(
         }
         Verdict::Holds(reading) => {
             let pending_since = state.pending_since.unwrap_or(now);
+            // The streak counts up to `for_evaluations` and stays there: counting further
+            // would change nothing but make every evaluation of a rule that keeps holding a
+            // write.
             let mut next = RuleState {
-                streak: state.streak.saturating_add(1),
+                streak: state.streak.saturating_add(1).min(spec.for_evaluations),
                 pending_since: Some(pending_since),
                 ..*state
             };

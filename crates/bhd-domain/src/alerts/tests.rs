@@ -595,7 +595,8 @@ fn fires_once_and_resolves_when_clear() {
         t0() + Duration::hours(5),
     );
     assert_eq!(a, Action::Nothing, "one open alert per rule");
-    assert_eq!(s2.streak, 2);
+    assert_eq!(s2.streak, 1, "the streak stops at for_evaluations");
+    assert_eq!(s2, s1, "a rule that keeps holding has nothing new to store");
     let (s3, a) = evaluate(
         &spec,
         &s2,

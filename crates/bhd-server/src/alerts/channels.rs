@@ -126,7 +126,15 @@ async fn create(
             "an organization can have at most {MAX_CHANNELS} notification channels"
         )));
     }
-    let channel = seal(&app, org, Uuid::now_v7(), kind, name, config, secret.as_deref())?;
+    let channel = seal(
+        &app,
+        org,
+        Uuid::now_v7(),
+        kind,
+        name,
+        config,
+        secret.as_deref(),
+    )?;
     let record = app
         .store
         .create_notification_channel(org, &channel, app.clock.now())
