@@ -200,8 +200,10 @@ async fn run(url: &str, dir: &std::path::Path, orgs: usize, per_org: usize) -> a
     let ids = store.organization_ids().await?;
     let total = ids.len() * per_org;
     for pass in [
-        "first pass (every rule's state written, alerts raised)",
-        "steady state",
+        "pass 1 (every rule's state written, alerts raised)",
+        "pass 2 (rules held twice fire)",
+        "pass 3 (rules held three times fire)",
+        "pass 4 (steady state)",
     ] {
         let t = Instant::now();
         let mut changes = 0usize;

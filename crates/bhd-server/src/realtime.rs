@@ -199,14 +199,20 @@ pub async fn start(app: &AppState) -> anyhow::Result<Option<tokio::task::JoinHan
 /// missed it resyncs.
 pub async fn publish(app: &AppState, org: OrgId, kind: &str, data: Value) {
     let now = app.clock.now();
-    let result = async {
-        let event = app.store.append_event(org, kind, &data, now).await?;
-        app.pubsub.publish(event).await
+    match app.store.append_event(org, kind, &data, now).await {
+        Ok(event) => send_logged(app, event).await,
+        Err(e) => tracing::warn!(error = %e, org = %org, kind, "could not log an event"),
     }
-    .await;
-    match result {
-        Ok(()) => metrics::counter!("bhd_stream_events_published_total", "type" => kind.to_owned())
-            .increment(1),
+}
+
+/// Sends an event that is already in the log (stored in the transaction of the change it
+/// announces) to the streams of every node.
+pub async fn send_logged(app: &AppState, event: StreamEvent) {
+    let (org, kind) = (event.org, event.kind.clone());
+    match app.pubsub.publish(event).await {
+        Ok(()) => {
+            metrics::counter!("bhd_stream_events_published_total", "type" => kind).increment(1)
+        }
         Err(e) => tracing::warn!(error = %e, org = %org, kind, "could not publish an event"),
     }
 }

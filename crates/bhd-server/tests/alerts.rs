@@ -26,6 +26,7 @@ on_both_engines!(
     a_threshold_on_the_latest_value_fires_and_clears,
     window_change_and_percentage_rules_fire_and_clear,
     anomaly_and_score_rules_fire_and_clear,
+    factor_rules_fire_and_clear,
     one_open_alert_per_rule_under_repeated_crossings,
     for_duration_and_cooldown_damp_a_flapping_series,
     the_lifecycle_refuses_illegal_transitions,
@@ -554,6 +555,79 @@ async fn anomaly_and_score_rules_fire_and_clear(engine: Engine) {
     evaluate(&app, &s).await;
     assert!(alerts(&app, &s, "active").await.is_empty());
     assert_eq!(alerts(&app, &s, "resolved").await.len(), 3);
+}
+
+/// A real score's breakdown (the worked example of docs/scoring.md) with one factor's KPI set.
+fn breakdown_with(factor: &str, value: f64) -> Value {
+    use bhd_domain::score::{ScoreInput, score};
+    let as_of = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let mut input = ScoreInput::new(
+        bhd_domain::Industry::Services,
+        as_of,
+        "2024-07-02T00:00:00Z".parse().unwrap(),
+    );
+    for (metric, values) in bhd_domain::score::example::WORKED_EXAMPLE {
+        for (k, v) in values.iter().enumerate() {
+            let month = chrono::NaiveDate::from_ymd_opt(2024, 1 + k as u32, 1).unwrap();
+            input.set(metric, month, *v);
+        }
+    }
+    let mut b = serde_json::to_value(score(&input)).unwrap();
+    let mut found = false;
+    for c in b["categories"].as_array_mut().unwrap() {
+        for f in c["factors"].as_array_mut().unwrap() {
+            if f["name"] == factor {
+                f["value"] = json!(value);
+                found = true;
+            }
+        }
+    }
+    assert!(found, "the example has the factor {factor}");
+    b
+}
+
+async fn factor_rules_fire_and_clear(engine: Engine) {
+    let Some(app) = spawn(engine).await else {
+        return;
+    };
+    let s = app.signup("owner@a.test", "Acme").await;
+    let save = |runway: f64, at: DateTime<Utc>| {
+        let store = app.store.clone();
+        let org = org_of(&s);
+        async move {
+            store
+                .save_score(
+                    org,
+                    StoredHealth {
+                        figures: figures(70),
+                        model_version: "test".into(),
+                        breakdown: breakdown_with("cash_runway", runway),
+                        calculated_at: at,
+                    },
+                    &[],
+                )
+                .await
+                .unwrap();
+        }
+    };
+    let now = app.clock.now_for_tests();
+    // The default rule: cash runway under 6 months.
+    save(9.5, now - TimeDelta::hours(2)).await;
+    assert!(evaluate(&app, &s).await.is_empty());
+    save(4.25, now - TimeDelta::hours(1)).await;
+    let changes = evaluate(&app, &s).await;
+    assert_eq!(changes.len(), 1);
+    let a = &changes[0].alert;
+    assert_eq!(a.severity, "critical");
+    assert_eq!(a.category, "financial");
+    assert_eq!(a.current_value.as_deref(), Some("4.25"));
+    assert_eq!(a.threshold_value.as_deref(), Some("6"));
+    assert_eq!(a.target, json!({"factor": "cash_runway"}));
+    save(7.0, now).await;
+    let changes = evaluate(&app, &s).await;
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].event, "alert.resolved");
+    assert_eq!(changes[0].alert.current_value.as_deref(), Some("7"));
 }
 
 async fn one_open_alert_per_rule_under_repeated_crossings(engine: Engine) {

@@ -110,13 +110,18 @@ pub struct RuleUpdate {
     pub outcome: RuleOutcome,
 }
 
-/// What happened to an alert in an evaluation (for the live stream).
+/// What happened to an alert in an evaluation, with the stream event that announces it
+/// (already in the organization's event log, stored in the same transaction).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertChange {
     /// `alert.triggered` or `alert.resolved`.
     pub event: &'static str,
     pub alert: AlertRecord,
+    pub stream_event: crate::StreamEvent,
 }
+
+/// Renders an alert as the stream event's data (the API's JSON of the alert).
+pub type RenderAlert = dyn Fn(&AlertRecord) -> Value + Send + Sync;
 
 /// A person's change to an alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,6 +190,33 @@ pub enum DeliveryAttempt {
     },
 }
 
+/// What an evaluation needs to read besides the rules (only what its rules watch).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertReads {
+    /// Metrics whose daily roll-ups are read (with the organization's custom types).
+    pub metrics: Vec<String>,
+    /// Local days of roll-ups read, up to and including the organization's today at `now`.
+    pub days: u32,
+    pub now: DateTime<Utc>,
+    /// Read the latest score (with its breakdown).
+    pub latest_score: bool,
+    /// Read the scores calculated since then.
+    pub history_from: Option<DateTime<Utc>>,
+    /// Read the latest calculation's insights.
+    pub insights: bool,
+}
+
+/// What [`AlertReads`] asked for, read in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertInputs {
+    pub organization: crate::Organization,
+    pub daily: Vec<crate::DailyRollup>,
+    pub custom_types: Vec<bhd_domain::MetricDef>,
+    pub latest_score: Option<crate::HealthRecord>,
+    pub history: Vec<crate::HealthPoint>,
+    pub insights: Vec<crate::InsightRecord>,
+}
+
 /// The job kind that sends one delivery (payload `{"delivery": id}`); the store enqueues it
 /// with the delivery, in the same transaction.
 pub const DELIVER_JOB: &str = "alerts.deliver";
@@ -233,13 +265,18 @@ pub trait AlertStore: Send + Sync + 'static {
         id: Uuid,
         now: DateTime<Utc>,
     ) -> Result<Option<AlertRecord>>;
+    /// Everything an evaluation reads besides the rules, in one read transaction (one round of
+    /// transaction set-up instead of one per read).
+    async fn alert_inputs(&self, org: OrgId, reads: &AlertReads) -> Result<AlertInputs>;
     /// Writes an evaluation's outcome in one transaction: rule states, new alerts (one open per
     /// rule: a trigger for a rule that has one is skipped), resolutions, and a delivery with
-    /// its [`DELIVER_JOB`] for each existing channel named. Answers what changed.
+    /// its [`DELIVER_JOB`] for each existing channel named, and the stream event of each
+    /// change (its data rendered by `render`). Answers what changed.
     async fn apply_evaluation(
         &self,
         org: OrgId,
         updates: &[RuleUpdate],
+        render: &RenderAlert,
         now: DateTime<Utc>,
     ) -> Result<Vec<AlertChange>>;
     /// Alerts, newest first, optionally of one status.

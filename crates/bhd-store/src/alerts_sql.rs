@@ -3,9 +3,9 @@
 
 use super::super::{Db, ENGINE, This, Tx};
 use crate::{
-    AlertAction, AlertChange, AlertRecord, AlertRuleRecord, ChannelRecord, Ctx, DELIVER_JOB,
-    DELIVERY_ATTEMPTS, DeliveryAttempt, DeliveryRecord, Engine, MAX_ALERTS, NewChannel, NewJob,
-    Result, RuleOutcome, RuleStateRecord, RuleUpdate, StoreError,
+    AlertAction, AlertChange, AlertInputs, AlertReads, AlertRecord, AlertRuleRecord, ChannelRecord,
+    Ctx, DELIVER_JOB, DELIVERY_ATTEMPTS, DeliveryAttempt, DeliveryRecord, Engine, MAX_ALERTS,
+    NewChannel, NewJob, Result, RuleOutcome, RuleStateRecord, RuleUpdate, StoreError,
 };
 use async_trait::async_trait;
 use bhd_domain::alerts::{AlertEvent, AlertStatus};
@@ -458,10 +458,59 @@ impl crate::AlertStore for This {
         Ok(resolved)
     }
 
+    async fn alert_inputs(&self, org: OrgId, reads: &AlertReads) -> Result<AlertInputs> {
+        let mut tx = self.read_tx(Ctx::org(org)).await?;
+        let organization = super::organization_in(&mut tx, org).await?;
+        let (mut daily, mut custom_types) = (Vec::new(), Vec::new());
+        if !reads.metrics.is_empty() {
+            let tz = bhd_domain::TimeZone::parse(&organization.timezone)
+                .map_err(|e| StoreError::Corrupt(format!("time zone: {e}")))?
+                .tz();
+            let today = bhd_domain::period::local_date(reads.now, tz);
+            let from = today - chrono::Days::new(u64::from(reads.days.saturating_sub(1)));
+            let names: Vec<&str> = reads.metrics.iter().map(String::as_str).collect();
+            daily = super::daily_of_in(&mut tx, org, &names, from, today).await?;
+            custom_types = super::custom_types_in(&mut tx, org).await?;
+        }
+        let latest_score = if reads.latest_score {
+            super::health_sql::latest_score_in(&mut tx, org).await?
+        } else {
+            None
+        };
+        let history = match reads.history_from {
+            Some(from) => {
+                super::health_sql::score_history_in(
+                    &mut tx,
+                    org,
+                    from,
+                    reads.now + chrono::Duration::seconds(1),
+                    crate::MAX_HISTORY,
+                )
+                .await?
+            }
+            None => Vec::new(),
+        };
+        let insights = if reads.insights {
+            super::health_sql::insights_in(&mut tx, org).await?
+        } else {
+            Vec::new()
+        };
+        tx.commit().await?;
+        Ok(AlertInputs {
+            organization,
+            daily,
+            custom_types,
+            latest_score,
+            history,
+            insights,
+        })
+    }
+
     async fn apply_evaluation(
         &self,
         org: OrgId,
         updates: &[RuleUpdate],
+        render: &crate::RenderAlert,
         now: DateTime<Utc>,
     ) -> Result<Vec<AlertChange>> {
         let now = micros(now);
@@ -521,9 +570,18 @@ impl crate::AlertStore for This {
                         let alert = row.into_model();
                         queue_deliveries(&mut tx, org, alert.id, "alert.triggered", channels, now)
                             .await?;
+                        let stream_event = super::events_sql::append_in(
+                            &mut tx,
+                            org,
+                            "alert.triggered",
+                            &render(&alert),
+                            now,
+                        )
+                        .await?;
                         changes.push(AlertChange {
                             event: "alert.triggered",
                             alert,
+                            stream_event,
                         });
                     }
                 }
@@ -545,13 +603,25 @@ impl crate::AlertStore for This {
                     if let Some(alert) = resolved {
                         queue_deliveries(&mut tx, org, alert.id, "alert.resolved", channels, now)
                             .await?;
+                        let stream_event = super::events_sql::append_in(
+                            &mut tx,
+                            org,
+                            "alert.resolved",
+                            &render(&alert),
+                            now,
+                        )
+                        .await?;
                         changes.push(AlertChange {
                             event: "alert.resolved",
                             alert,
+                            stream_event,
                         });
                     }
                 }
             }
+        }
+        if !changes.is_empty() {
+            super::events_sql::prune(&mut tx, org).await?;
         }
         tx.commit().await?;
         Ok(changes)

@@ -364,16 +364,9 @@ impl Store for This {
 
     async fn organization(&self, org: OrgId) -> Result<Organization> {
         let mut tx = self.read_tx(Ctx::org(org)).await?;
-        let row = sqlx::query_as::<Db, OrgRow>(concat!(
-            "SELECT ",
-            org_cols!(),
-            " FROM organizations o WHERE o.id = $1"
-        ))
-        .bind(org.as_uuid())
-        .fetch_optional(&mut *tx)
-        .await?;
+        let o = organization_in(&mut tx, org).await?;
         tx.commit().await?;
-        row.ok_or(StoreError::NotFound)?.into_model()
+        Ok(o)
     }
 
     async fn organization_by_slug(&self, slug: &Slug) -> Result<Option<Organization>> {
@@ -1083,31 +1076,81 @@ async fn refresh_monthly(tx: &mut Tx, org: OrgId, metric: &str, month: NaiveDate
     Ok(())
 }
 
+/// The organization, inside the caller's transaction.
+pub(super) async fn organization_in(tx: &mut Tx, org: OrgId) -> Result<Organization> {
+    let row = sqlx::query_as::<Db, OrgRow>(concat!(
+        "SELECT ",
+        org_cols!(),
+        " FROM organizations o WHERE o.id = $1"
+    ))
+    .bind(org.as_uuid())
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.ok_or(StoreError::NotFound)?.into_model()
+}
+
+/// The organization's custom metric types, inside the caller's transaction.
+pub(super) async fn custom_types_in(tx: &mut Tx, org: OrgId) -> Result<Vec<MetricDef>> {
+    let rows = sqlx::query_as::<Db, MetricTypeRow>(
+        "SELECT name, unit, category, kind, good_direction, description FROM metric_types \
+         WHERE organization_id = $1 ORDER BY name",
+    )
+    .bind(org.as_uuid())
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(MetricDef {
+                name: r.name.into(),
+                unit: parse("unit", &r.unit)?,
+                category: parse("category", &r.category)?,
+                kind: parse("kind", &r.kind)?,
+                good: parse("direction", &r.good_direction)?,
+                canonical: false,
+                description: r.description.into(),
+            })
+        })
+        .collect()
+}
+
+/// Daily roll-ups of the named metrics for local days `from..=to`, by metric then day, inside
+/// the caller's transaction.
+pub(super) async fn daily_of_in(
+    tx: &mut Tx,
+    org: OrgId,
+    metric_types: &[&str],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<DailyRollup>> {
+    let sql = match super::ENGINE {
+        crate::Engine::Postgres => {
+            "SELECT metric_type, day, sum_micros, count, last_at, last_micros FROM metric_daily \
+             WHERE organization_id = $1 AND metric_type IN (SELECT jsonb_array_elements_text($2)) \
+               AND day >= $3 AND day <= $4 ORDER BY metric_type, day"
+        }
+        crate::Engine::Sqlite => {
+            "SELECT metric_type, day, sum_micros, count, last_at, last_micros FROM metric_daily \
+             WHERE organization_id = $1 AND metric_type IN (SELECT value FROM json_each($2)) \
+               AND day >= $3 AND day <= $4 ORDER BY metric_type, day"
+        }
+    };
+    let rows = sqlx::query_as::<Db, DailyRow>(sql)
+        .bind(org.as_uuid())
+        .bind(sqlx::types::Json(metric_types))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut **tx)
+        .await?;
+    Ok(rows.into_iter().map(DailyRow::into_model).collect())
+}
+
 #[async_trait]
 impl crate::MetricsStore for This {
     async fn custom_metric_types(&self, org: OrgId) -> Result<Vec<MetricDef>> {
         let mut tx = self.read_tx(Ctx::org(org)).await?;
-        let rows = sqlx::query_as::<Db, MetricTypeRow>(
-            "SELECT name, unit, category, kind, good_direction, description FROM metric_types \
-             WHERE organization_id = $1 ORDER BY name",
-        )
-        .bind(org.as_uuid())
-        .fetch_all(&mut *tx)
-        .await?;
+        let types = custom_types_in(&mut tx, org).await?;
         tx.commit().await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(MetricDef {
-                    name: r.name.into(),
-                    unit: parse("unit", &r.unit)?,
-                    category: parse("category", &r.category)?,
-                    kind: parse("kind", &r.kind)?,
-                    good: parse("direction", &r.good_direction)?,
-                    canonical: false,
-                    description: r.description.into(),
-                })
-            })
-            .collect()
+        Ok(types)
     }
 
     async fn create_metric_type(
@@ -1192,27 +1235,9 @@ impl crate::MetricsStore for This {
         to: NaiveDate,
     ) -> Result<Vec<DailyRollup>> {
         let mut tx = self.read_tx(Ctx::org(org)).await?;
-        let sql = match super::ENGINE {
-            crate::Engine::Postgres => {
-                "SELECT metric_type, day, sum_micros, count, last_at, last_micros FROM metric_daily \
-                 WHERE organization_id = $1 AND metric_type IN (SELECT jsonb_array_elements_text($2)) \
-                   AND day >= $3 AND day <= $4 ORDER BY metric_type, day"
-            }
-            crate::Engine::Sqlite => {
-                "SELECT metric_type, day, sum_micros, count, last_at, last_micros FROM metric_daily \
-                 WHERE organization_id = $1 AND metric_type IN (SELECT value FROM json_each($2)) \
-                   AND day >= $3 AND day <= $4 ORDER BY metric_type, day"
-            }
-        };
-        let rows = sqlx::query_as::<Db, DailyRow>(sql)
-            .bind(org.as_uuid())
-            .bind(sqlx::types::Json(metric_types))
-            .bind(from)
-            .bind(to)
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows = daily_of_in(&mut tx, org, metric_types, from, to).await?;
         tx.commit().await?;
-        Ok(rows.into_iter().map(DailyRow::into_model).collect())
+        Ok(rows)
     }
 
     async fn daily_since(&self, org: OrgId, from: NaiveDate) -> Result<Vec<DailyRollup>> {

@@ -32,7 +32,7 @@ impl EventRow {
 
 /// Keeps the organization's last [`EVENT_LOG_PER_ORG`] events and remembers the highest id
 /// pruned, so that resuming from before it is a gap.
-async fn prune(tx: &mut Tx, org: OrgId) -> Result<()> {
+pub(crate) async fn prune(tx: &mut Tx, org: OrgId) -> Result<()> {
     let cut: Option<i64> = sqlx::query_scalar::<Db, i64>(
         "SELECT id FROM stream_events WHERE organization_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2",
     )
@@ -59,6 +59,34 @@ async fn prune(tx: &mut Tx, org: OrgId) -> Result<()> {
     Ok(())
 }
 
+/// Appends an event to the organization's log inside the caller's transaction, so that an
+/// event is stored with the change it announces (the caller prunes once, after its appends).
+pub(crate) async fn append_in(
+    tx: &mut Tx,
+    org: OrgId,
+    kind: &str,
+    data: &Value,
+    now: DateTime<Utc>,
+) -> Result<StreamEvent> {
+    let id: i64 = sqlx::query_scalar::<Db, i64>(
+        "INSERT INTO stream_events (organization_id, kind, data, created_at) VALUES ($1, $2, $3, $4) \
+         RETURNING id",
+    )
+    .bind(org.as_uuid())
+    .bind(kind)
+    .bind(Json(data))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(StreamEvent {
+        id,
+        org,
+        kind: kind.to_owned(),
+        data: data.clone(),
+        at: now,
+    })
+}
+
 #[async_trait]
 impl crate::EventStore for This {
     async fn append_event(
@@ -69,23 +97,7 @@ impl crate::EventStore for This {
         now: DateTime<Utc>,
     ) -> Result<StreamEvent> {
         let mut tx = self.write_tx(Ctx::org(org)).await?;
-        let id: i64 = sqlx::query_scalar::<Db, i64>(
-            "INSERT INTO stream_events (organization_id, kind, data, created_at) VALUES ($1, $2, $3, $4) \
-             RETURNING id",
-        )
-        .bind(org.as_uuid())
-        .bind(kind)
-        .bind(Json(data))
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let event = StreamEvent {
-            id,
-            org,
-            kind: kind.to_owned(),
-            data: data.clone(),
-            at: now,
-        };
+        let event = append_in(&mut tx, org, kind, data, now).await?;
         prune(&mut tx, org).await?;
         tx.commit().await?;
         Ok(event)

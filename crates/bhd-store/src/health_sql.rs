@@ -1,7 +1,7 @@
 //! The health queries, written once for both engines and compiled once per engine, like
 //! `common.rs` (which declares this module): `super::super` is the engine module.
 
-use super::super::{Db, This};
+use super::super::{Db, This, Tx};
 use crate::{
     Ctx, DailyRollup, HealthFigures, HealthPoint, HealthRecord, InsightRecord, MAX_HISTORY,
     NewInsight, Result, StoreError, StoredHealth,
@@ -89,6 +89,98 @@ fn col(x: Option<u8>) -> Option<i16> {
     x.map(i16::from)
 }
 
+/// The latest calculation, inside the caller's transaction.
+pub(super) async fn latest_score_in(tx: &mut Tx, org: OrgId) -> Result<Option<HealthRecord>> {
+    let row = sqlx::query_as::<Db, RecordRow>(concat!(
+        "SELECT id, ",
+        figure_cols!(),
+        ", model_version, calculated_at, breakdown FROM health_scores \
+         WHERE organization_id = $1 ORDER BY calculated_at DESC, id DESC LIMIT 1"
+    ))
+    .bind(org.as_uuid())
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| {
+        Ok(HealthRecord {
+            id: r.point.id,
+            health: StoredHealth {
+                figures: r.point.figures.into_model()?,
+                model_version: r.point.model_version,
+                breakdown: r.breakdown.0,
+                calculated_at: r.point.calculated_at,
+            },
+        })
+    })
+    .transpose()
+}
+
+/// Calculations with `from <= calculated_at < to`, oldest first (the latest `limit`), inside
+/// the caller's transaction.
+pub(super) async fn score_history_in(
+    tx: &mut Tx,
+    org: OrgId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: u32,
+) -> Result<Vec<HealthPoint>> {
+    let rows = sqlx::query_as::<Db, PointRow>(concat!(
+        "SELECT id, ",
+        figure_cols!(),
+        ", model_version, calculated_at FROM health_scores \
+         WHERE organization_id = $1 AND calculated_at >= $2 AND calculated_at < $3 \
+         ORDER BY calculated_at DESC, id DESC LIMIT $4"
+    ))
+    .bind(org.as_uuid())
+    .bind(from)
+    .bind(to)
+    .bind(i64::from(limit.min(MAX_HISTORY)))
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut out = rows
+        .into_iter()
+        .map(|r| {
+            Ok(HealthPoint {
+                id: r.id,
+                figures: r.figures.into_model()?,
+                model_version: r.model_version,
+                calculated_at: r.calculated_at,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    out.reverse();
+    Ok(out)
+}
+
+/// The insights of the latest calculation, inside the caller's transaction.
+pub(super) async fn insights_in(tx: &mut Tx, org: OrgId) -> Result<Vec<InsightRecord>> {
+    let rows = sqlx::query_as::<Db, InsightRow>(
+        "SELECT i.id, i.score_id, i.kind, i.severity, i.title, i.body, i.evidence, i.metrics, i.generated_at \
+         FROM insights i WHERE i.organization_id = $1 AND i.score_id = \
+           (SELECT h.id FROM health_scores h WHERE h.organization_id = $1 \
+            ORDER BY h.calculated_at DESC, h.id DESC LIMIT 1) \
+         ORDER BY i.id",
+    )
+    .bind(org.as_uuid())
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| InsightRecord {
+            id: r.id,
+            score_id: r.score_id,
+            insight: NewInsight {
+                kind: r.kind,
+                severity: r.severity,
+                title: r.title,
+                body: r.body,
+                evidence: r.evidence.0,
+                metrics: r.metrics.0,
+                generated_at: r.generated_at,
+            },
+        })
+        .collect())
+}
+
 #[async_trait]
 impl crate::HealthStore for This {
     async fn save_score(
@@ -145,28 +237,9 @@ impl crate::HealthStore for This {
 
     async fn latest_score(&self, org: OrgId) -> Result<Option<HealthRecord>> {
         let mut tx = self.read_tx(Ctx::org(org)).await?;
-        let row = sqlx::query_as::<Db, RecordRow>(concat!(
-            "SELECT id, ",
-            figure_cols!(),
-            ", model_version, calculated_at, breakdown FROM health_scores \
-             WHERE organization_id = $1 ORDER BY calculated_at DESC, id DESC LIMIT 1"
-        ))
-        .bind(org.as_uuid())
-        .fetch_optional(&mut *tx)
-        .await?;
+        let record = latest_score_in(&mut tx, org).await?;
         tx.commit().await?;
-        row.map(|r| {
-            Ok(HealthRecord {
-                id: r.point.id,
-                health: StoredHealth {
-                    figures: r.point.figures.into_model()?,
-                    model_version: r.point.model_version,
-                    breakdown: r.breakdown.0,
-                    calculated_at: r.point.calculated_at,
-                },
-            })
-        })
-        .transpose()
+        Ok(record)
     }
 
     async fn score_history(
@@ -177,64 +250,16 @@ impl crate::HealthStore for This {
         limit: u32,
     ) -> Result<Vec<HealthPoint>> {
         let mut tx = self.read_tx(Ctx::org(org)).await?;
-        let rows = sqlx::query_as::<Db, PointRow>(concat!(
-            "SELECT id, ",
-            figure_cols!(),
-            ", model_version, calculated_at FROM health_scores \
-             WHERE organization_id = $1 AND calculated_at >= $2 AND calculated_at < $3 \
-             ORDER BY calculated_at DESC, id DESC LIMIT $4"
-        ))
-        .bind(org.as_uuid())
-        .bind(from)
-        .bind(to)
-        .bind(i64::from(limit.min(MAX_HISTORY)))
-        .fetch_all(&mut *tx)
-        .await?;
+        let points = score_history_in(&mut tx, org, from, to, limit).await?;
         tx.commit().await?;
-        let mut out = rows
-            .into_iter()
-            .map(|r| {
-                Ok(HealthPoint {
-                    id: r.id,
-                    figures: r.figures.into_model()?,
-                    model_version: r.model_version,
-                    calculated_at: r.calculated_at,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        out.reverse();
-        Ok(out)
+        Ok(points)
     }
 
     async fn insights(&self, org: OrgId) -> Result<Vec<InsightRecord>> {
         let mut tx = self.read_tx(Ctx::org(org)).await?;
-        let rows = sqlx::query_as::<Db, InsightRow>(
-            "SELECT i.id, i.score_id, i.kind, i.severity, i.title, i.body, i.evidence, i.metrics, i.generated_at \
-             FROM insights i WHERE i.organization_id = $1 AND i.score_id = \
-               (SELECT h.id FROM health_scores h WHERE h.organization_id = $1 \
-                ORDER BY h.calculated_at DESC, h.id DESC LIMIT 1) \
-             ORDER BY i.id",
-        )
-        .bind(org.as_uuid())
-        .fetch_all(&mut *tx)
-        .await?;
+        let insights = insights_in(&mut tx, org).await?;
         tx.commit().await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| InsightRecord {
-                id: r.id,
-                score_id: r.score_id,
-                insight: NewInsight {
-                    kind: r.kind,
-                    severity: r.severity,
-                    title: r.title,
-                    body: r.body,
-                    evidence: r.evidence.0,
-                    metrics: r.metrics.0,
-                    generated_at: r.generated_at,
-                },
-            })
-            .collect())
+        Ok(insights)
     }
 
     async fn monthly_since(&self, org: OrgId, from_month: NaiveDate) -> Result<Vec<DailyRollup>> {

@@ -9,14 +9,14 @@
 //! ending) move on even when no data arrives.
 
 use crate::state::AppState;
+use bhd_domain::OrgId;
 use bhd_domain::alerts::{
     self as rules, Action, AlertStatus, Facts, Op, RuleSpec, RuleState, ScoreFigures, Target,
 };
 use bhd_domain::score::Score;
-use bhd_domain::{OrgId, TimeZone};
 use bhd_store::{
-    AlertChange, Debounce, HealthFigures, Job, NewAlert, NewJob, RuleOutcome, RuleStateRecord,
-    RuleUpdate,
+    AlertChange, AlertReads, Debounce, HealthFigures, Job, NewAlert, NewJob, RuleOutcome,
+    RuleStateRecord, RuleUpdate,
 };
 use chrono::{Duration, NaiveDate};
 use std::collections::HashMap;
@@ -32,7 +32,7 @@ pub const DEBOUNCE: Debounce = Debounce {
 };
 /// A metric whose latest day is this much older than a rule's window is stale: the rule sees
 /// no data (it neither fires nor clears) rather than judging months-old figures.
-const STALE_DAYS: i64 = 90;
+const STALE_DAYS: u32 = 90;
 
 /// The dedupe key of an organization's evaluation.
 pub fn key(org: OrgId) -> String {
@@ -91,9 +91,40 @@ fn state_of(r: &bhd_store::AlertRuleRecord) -> RuleState {
     }
 }
 
-/// Reads what the rules need, in as few queries as the rules allow.
+/// Reads what the rules need (and nothing else), in one read transaction.
 async fn facts(app: &AppState, org: OrgId, specs: &[&RuleSpec]) -> anyhow::Result<Facts> {
     let now = app.clock.now();
+    let mut reads = AlertReads {
+        metrics: Vec::new(),
+        days: 0,
+        now,
+        latest_score: false,
+        history_from: None,
+        insights: false,
+    };
+    let mut score_window = 0i64;
+    for s in specs {
+        for m in rules::daily_metrics(s) {
+            if !reads.metrics.iter().any(|x| x == m) {
+                reads.metrics.push(m.to_owned());
+            }
+        }
+        match &s.target {
+            Target::Metric(_) => {
+                reads.days = reads.days.max(rules::lookback_days(s) + STALE_DAYS);
+                reads.insights |= s.condition.op == Op::Anomaly;
+            }
+            Target::Score(_) => {
+                reads.latest_score = true;
+                score_window = score_window.max(i64::from(s.condition.window_days.unwrap_or(0)));
+            }
+            Target::Factor(_) => reads.latest_score = true,
+        }
+    }
+    if score_window > 0 {
+        reads.history_from = Some(now - Duration::days(score_window + 2));
+    }
+    let inputs = app.store.alert_inputs(org, &reads).await?;
     let mut facts = Facts {
         now,
         daily: HashMap::new(),
@@ -103,99 +134,58 @@ async fn facts(app: &AppState, org: OrgId, specs: &[&RuleSpec]) -> anyhow::Resul
         factors: HashMap::new(),
         anomalies: HashMap::new(),
     };
-    let mut metrics: Vec<&str> = Vec::new();
-    let mut lookback = 0i64;
-    let (mut scores, mut factors, mut anomalies) = (false, false, false);
-    let mut score_window = 0i64;
-    for s in specs {
-        match &s.target {
-            Target::Metric(m) => {
-                if !metrics.contains(&m.as_str()) {
-                    metrics.push(m);
-                }
-                lookback = lookback.max(i64::from(rules::lookback_days(s)));
-                anomalies |= s.condition.op == Op::Anomaly;
-            }
-            Target::Score(_) => {
-                scores = true;
-                score_window = score_window.max(i64::from(s.condition.window_days.unwrap_or(0)));
-            }
-            Target::Factor(_) => factors = true,
-        }
+    for r in inputs.daily {
+        facts
+            .daily
+            .entry(r.metric_type)
+            .or_default()
+            .push((r.day, r.partial));
     }
-    if !metrics.is_empty() {
-        let o = app.store.organization(org).await?;
-        let tz = TimeZone::parse(&o.timezone)
-            .map(|t| t.tz())
-            .map_err(|e| anyhow::anyhow!("stored time zone: {e}"))?;
-        let today = bhd_domain::period::local_date(now, tz);
-        let from = today - Duration::days(lookback + STALE_DAYS);
-        for r in app.store.daily_of(org, &metrics, from, today).await? {
-            facts
-                .daily
-                .entry(r.metric_type)
-                .or_default()
-                .push((r.day, r.partial));
-        }
-        facts.kinds = crate::metrics::definitions(app, org)
-            .await
-            .map_err(|e| anyhow::anyhow!("metric definitions: {e}"))?
-            .into_iter()
+    if !reads.metrics.is_empty() {
+        facts.kinds = bhd_domain::metrics::canonical()
+            .iter()
+            .chain(&inputs.custom_types)
             .map(|d| (d.name.to_string(), d.kind))
             .collect();
     }
-    if scores || factors {
-        if let Some(latest) = app.store.latest_score(org).await? {
-            facts.score = Some(figures(&latest.health.figures));
-            if factors {
-                match serde_json::from_value::<Score>(latest.health.breakdown) {
-                    Ok(score) => {
-                        for c in &score.categories {
-                            for f in &c.factors {
-                                if let Some(v) = f.value {
-                                    facts.factors.insert(f.name, v);
-                                }
+    if let Some(latest) = inputs.latest_score {
+        facts.score = Some(figures(&latest.health.figures));
+        if specs.iter().any(|s| matches!(s.target, Target::Factor(_))) {
+            match serde_json::from_value::<Score>(latest.health.breakdown) {
+                Ok(score) => {
+                    for c in &score.categories {
+                        for f in &c.factors {
+                            if let Some(v) = f.value {
+                                facts.factors.insert(f.name, v);
                             }
                         }
                     }
-                    Err(e) => tracing::warn!(error = %e, "latest score unreadable for alerts"),
                 }
+                Err(e) => tracing::warn!(error = %e, "latest score unreadable for alerts"),
             }
-        }
-        if scores && score_window > 0 {
-            let history = app
-                .store
-                .score_history(
-                    org,
-                    now - Duration::days(score_window + 2),
-                    now + Duration::seconds(1),
-                    bhd_store::MAX_HISTORY,
-                )
-                .await?;
-            facts.score_history = history
-                .iter()
-                .map(|p| (p.calculated_at, figures(&p.figures)))
-                .collect();
         }
     }
-    if anomalies {
-        for i in app.store.insights(org).await? {
-            if i.insight.kind != "anomaly" {
-                continue;
-            }
-            let date = i
-                .insight
-                .evidence
-                .get("date")
-                .and_then(|d| d.as_str())
-                .and_then(|d| d.parse::<NaiveDate>().ok());
-            if let (Some(date), Some(metric)) = (date, i.insight.metrics.first()) {
-                facts
-                    .anomalies
-                    .entry(metric.clone())
-                    .or_default()
-                    .push(date);
-            }
+    facts.score_history = inputs
+        .history
+        .iter()
+        .map(|p| (p.calculated_at, figures(&p.figures)))
+        .collect();
+    for i in inputs.insights {
+        if i.insight.kind != "anomaly" {
+            continue;
+        }
+        let date = i
+            .insight
+            .evidence
+            .get("date")
+            .and_then(|d| d.as_str())
+            .and_then(|d| d.parse::<NaiveDate>().ok());
+        if let (Some(date), Some(metric)) = (date, i.insight.metrics.first()) {
+            facts
+                .anomalies
+                .entry(metric.clone())
+                .or_default()
+                .push(date);
         }
     }
     Ok(facts)
@@ -233,9 +223,12 @@ pub async fn evaluate(app: &AppState, org: OrgId) -> anyhow::Result<Vec<AlertCha
         .iter()
         .map(|(record, spec)| decide(record, spec, &facts, now))
         .collect();
-    let changes = app.store.apply_evaluation(org, &updates, now).await?;
+    let changes = app
+        .store
+        .apply_evaluation(org, &updates, &super::render, now)
+        .await?;
     for c in &changes {
-        super::publish(app, org, c.event, &c.alert).await;
+        crate::realtime::send_logged(app, c.stream_event.clone()).await;
     }
     if !changes.is_empty() {
         crate::jobs::wake();

@@ -342,10 +342,14 @@ impl From<AlertRecord> for AlertDto {
     }
 }
 
+/// An alert as the API and the stream show it.
+pub fn render(alert: &AlertRecord) -> Value {
+    serde_json::to_value(AlertDto::from(alert.clone())).unwrap_or(Value::Null)
+}
+
 /// Publishes an alert event on the organization's stream.
 pub async fn publish(app: &AppState, org: OrgId, kind: &str, alert: &AlertRecord) {
-    let data = serde_json::to_value(AlertDto::from(alert.clone())).unwrap_or(Value::Null);
-    crate::realtime::publish(app, org, kind, data).await;
+    crate::realtime::publish(app, org, kind, render(alert)).await;
 }
 
 /// Alert listing parameters.
