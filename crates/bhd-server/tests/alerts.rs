@@ -27,6 +27,7 @@ on_both_engines!(
     window_change_and_percentage_rules_fire_and_clear,
     anomaly_and_score_rules_fire_and_clear,
     factor_rules_fire_and_clear,
+    ingest_scores_and_the_schedule_evaluate_through_the_queue,
     one_open_alert_per_rule_under_repeated_crossings,
     for_duration_and_cooldown_damp_a_flapping_series,
     the_lifecycle_refuses_illegal_transitions,
@@ -628,6 +629,60 @@ async fn factor_rules_fire_and_clear(engine: Engine) {
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0].event, "alert.resolved");
     assert_eq!(changes[0].alert.current_value.as_deref(), Some("7"));
+}
+
+async fn ingest_scores_and_the_schedule_evaluate_through_the_queue(engine: Engine) {
+    let Some(app) = spawn(engine).await else {
+        return;
+    };
+    let s = app.signup("owner@a.test", "Acme").await;
+    without_defaults(&app, &s).await;
+    let rule = create_rule(
+        &app,
+        &s,
+        json!({"name": "Cash under 100 for 10 minutes",
+        "target": {"metric_type": "cash_balance"}, "condition": {"op": "below", "value": 100},
+        "severity": "high", "for_duration": "10m", "cooldown": "0s"}),
+    )
+    .await;
+    let rule_path = format!("/api/v1/alert-rules/{}", rule["id"].as_str().unwrap());
+    let runner = JobRunner::builtin(app.state.clone());
+    // An ingest queues an evaluation, debounced by a second.
+    push(&app, &s, "cash_balance", "50", app.clock.now_for_tests()).await;
+    runner.run_due().await.unwrap();
+    assert_eq!(
+        app.get(&rule_path, &s.access).await.ok(200)["streak"],
+        0,
+        "not yet due"
+    );
+    // Past the debounce: the evaluation runs, and so does the score recalculation the ingest
+    // queued, which asks for an evaluation of its own.
+    app.clock.advance(TimeDelta::milliseconds(2500));
+    runner.run_due().await.unwrap();
+    app.clock.advance(TimeDelta::milliseconds(1500));
+    runner.run_due().await.unwrap();
+    let r = app.get(&rule_path, &s.access).await;
+    assert_eq!(
+        r.ok(200)["streak"],
+        1,
+        "evaluated: holds, for-duration not yet over"
+    );
+    assert!(alerts(&app, &s, "active").await.is_empty());
+    let mut filter = bhd_store::JobFilter::of(bhd_store::JobScope::Organization(org_of(&s)));
+    filter.kind = Some("alerts.evaluate".into());
+    filter.state = Some(bhd_store::JobState::Queued);
+    assert!(app.store.list_jobs(&filter).await.unwrap().is_empty());
+    // Nothing new arrives and nothing is queued: the 15-minute evaluation of every
+    // organization fires it.
+    app.clock.advance(TimeDelta::minutes(15));
+    runner.run_due().await.unwrap();
+    runner.run_due().await.unwrap();
+    assert_eq!(alerts(&app, &s, "active").await.len(), 1);
+    // A score calculation queues an evaluation too.
+    bhd_server::health::recalculate(&app.state, org_of(&s))
+        .await
+        .unwrap();
+    assert_eq!(app.store.list_jobs(&filter).await.unwrap().len(), 1);
 }
 
 async fn one_open_alert_per_rule_under_repeated_crossings(engine: Engine) {
