@@ -28,6 +28,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+/// Most rules an organization may have: every evaluation reads and checks them all.
+const MAX_RULES: usize = 500;
+
 /// Stream event: a rule raised an alert.
 pub const TRIGGERED: &str = "alert.triggered";
 /// Stream event: someone acknowledged an alert.
@@ -204,6 +207,11 @@ async fn create_rule(
     let spec = rules::parse_rule(&body).map_err(field_errors)?;
     check_channels(&app, org, &spec).await?;
     ensure_defaults(&app, org).await?;
+    if app.store.alert_rules(org).await?.len() >= MAX_RULES {
+        return Err(ApiError::Conflict(format!(
+            "an organization can have at most {MAX_RULES} alert rules"
+        )));
+    }
     let json = serde_json::to_value(&spec)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("serialising a rule: {e}")))?;
     let rule = app
