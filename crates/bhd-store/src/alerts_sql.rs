@@ -307,6 +307,19 @@ async fn queue_deliveries(
     Ok(())
 }
 
+async fn delivery_in(tx: &mut Tx, org: OrgId, id: Uuid) -> Result<Option<DeliveryRecord>> {
+    let row = sqlx::query_as::<Db, DeliveryRow>(concat!(
+        "SELECT ",
+        delivery_cols!(),
+        " FROM alert_deliveries WHERE organization_id = $1 AND id = $2"
+    ))
+    .bind(org.as_uuid())
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(DeliveryRow::into_model))
+}
+
 fn status_of(s: &str) -> Result<AlertStatus> {
     AlertStatus::from_str(s).map_err(|_| StoreError::Corrupt(format!("alert status {s:?}")))
 }
@@ -843,17 +856,9 @@ impl crate::AlertStore for This {
 
     async fn delivery(&self, org: OrgId, id: Uuid) -> Result<Option<DeliveryRecord>> {
         let mut tx = self.read_tx(Ctx::org(org)).await?;
-        let row = sqlx::query_as::<Db, DeliveryRow>(concat!(
-            "SELECT ",
-            delivery_cols!(),
-            " FROM alert_deliveries WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(org.as_uuid())
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let delivery = delivery_in(&mut tx, org, id).await?;
         tx.commit().await?;
-        Ok(row.map(DeliveryRow::into_model))
+        Ok(delivery)
     }
 
     async fn record_delivery(
@@ -896,20 +901,14 @@ impl crate::AlertStore for This {
         .bind(now)
         .fetch_optional(&mut *tx)
         .await?;
-        let row = match row {
-            Some(r) => r,
-            None => sqlx::query_as::<Db, DeliveryRow>(concat!(
-                "SELECT ",
-                delivery_cols!(),
-                " FROM alert_deliveries WHERE organization_id = $1 AND id = $2"
-            ))
-            .bind(org.as_uuid())
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?,
+        let delivery = match row {
+            Some(r) => r.into_model(),
+            // Already delivered: answered as it is.
+            None => delivery_in(&mut tx, org, id)
+                .await?
+                .ok_or(StoreError::NotFound)?,
         };
         tx.commit().await?;
-        Ok(row.into_model())
+        Ok(delivery)
     }
 }
