@@ -29,10 +29,10 @@ use bhd_domain::score::{
 };
 use bhd_domain::{Access, Category, OrgId, TimeZone};
 use bhd_store::{
-    DailyRollup, HealthFigures, HealthPoint, InsightRecord, NewInsight, StoredHealth,
-    from_basis_points, to_basis_points,
+    DailyRollup, FollowUp, HealthFigures, HealthPoint, InsightRecord, NewInsight, NewScore,
+    StoredHealth, from_basis_points, to_basis_points,
 };
-use chrono::{DateTime, Duration, Months, NaiveDate, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -105,28 +105,50 @@ pub fn input_from_rollups(
 }
 
 /// Computes the organization's score now (`app.clock`), sets its drivers against the
-/// previous stored score, stores it with its insights (one transaction) and answers it.
+/// previous stored score, stores it with its insights, its `score.updated` event and the alert
+/// evaluation that follows it (one transaction), then sends the event and answers the score.
+/// Everything it reads comes from one read transaction: the nightly recomputation runs this
+/// for every organization, and round trips, not rows, are most of its database time.
 pub async fn recalculate(app: &AppState, org: OrgId) -> ApiResult<Score> {
-    let o = app.store.organization(org).await?;
+    // Microseconds: what both engines keep, so the stored time equals the breakdown's.
+    let now = app.clock.now().trunc_subsecs(6);
+    // The time zone is only known once the organization is read, in the same transaction as
+    // the roll-ups: read a little wide around UTC's dates (every zone is within a day of UTC),
+    // then cut to the organization's local months and days below.
+    let utc_today = now.date_naive();
+    let wide_from_month = utc_today
+        .with_day(1)
+        .and_then(|d| d.checked_sub_months(Months::new(HISTORY_MONTHS + 2)))
+        .unwrap_or(utc_today);
+    let inputs = app
+        .store
+        .score_inputs(
+            org,
+            wide_from_month,
+            &INSIGHT_METRICS,
+            utc_today - Duration::days(INSIGHT_DAYS + 1),
+            utc_today + Duration::days(1),
+        )
+        .await?;
+    let o = inputs.organization;
     let tz = TimeZone::parse(&o.timezone)
         .map(|t| t.tz())
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored time zone: {e}")))?;
-    // Microseconds: what both engines keep, so the stored time equals the breakdown's.
-    let now = app.clock.now().trunc_subsecs(6);
     let as_of = last_complete_month(now, tz);
     let from = as_of
         .checked_sub_months(Months::new(HISTORY_MONTHS))
         .unwrap_or(as_of);
-    let rows = app.store.monthly_since(org, from).await?;
-    let kinds: HashMap<String, Kind> = crate::metrics::definitions(app, org)
-        .await?
-        .into_iter()
+    let mut monthly = inputs.monthly;
+    monthly.retain(|r| r.day >= from);
+    let kinds: HashMap<String, Kind> = bhd_domain::metrics::canonical()
+        .iter()
+        .chain(inputs.custom_types.iter())
         .map(|d| (d.name.to_string(), d.kind))
         .collect();
-    let mut input = input_from_rollups(o.industry, as_of, now, &rows, &kinds);
+    let mut input = input_from_rollups(o.industry, as_of, now, &monthly, &kinds);
     input.weights = weights_from_settings(&o.settings);
     let mut current = score::score(&input);
-    let previous = app.store.latest_score(org).await?.and_then(|r| {
+    let previous = inputs.latest.and_then(|r| {
         match serde_json::from_value::<Score>(r.health.breakdown) {
             Ok(s) => Some(s),
             Err(e) => {
@@ -141,35 +163,47 @@ pub async fn recalculate(app: &AppState, org: OrgId) -> ApiResult<Score> {
     }
     let recs = score::recommendations(&current);
     let mut insights = score_insights(&current, previous.as_ref(), &recs, now);
-    insights.extend(extra_insights(app, &o, now).await?);
+    insights.extend(extra_insights(&o, tz, &inputs.daily, now).await?);
     let breakdown = serde_json::to_value(&current)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("serialising a score: {e}")))?;
-    let health = StoredHealth {
-        figures: figures(&current),
-        model_version: current.model_version.clone(),
-        breakdown,
-        calculated_at: now,
-    };
-    app.store.save_score(org, health, &insights).await?;
-    crate::alerts::evaluate::soon(app, org).await;
-    crate::realtime::publish(
-        app,
-        org,
-        crate::realtime::kinds::SCORE_UPDATED,
-        serde_json::json!({
-            "overall": current.overall,
-            "financial": current.financial,
-            "customer": current.customer,
-            "operational": current.operational,
-            "growth": current.growth,
-            "risk": current.risk,
-            "coverage": current.coverage,
-            "confidence": current.confidence,
-            "model_version": current.model_version,
-            "calculated_at": now,
-        }),
-    )
-    .await;
+    let event = serde_json::json!({
+        "overall": current.overall,
+        "financial": current.financial,
+        "customer": current.customer,
+        "operational": current.operational,
+        "growth": current.growth,
+        "risk": current.risk,
+        "coverage": current.coverage,
+        "confidence": current.confidence,
+        "model_version": current.model_version,
+        "calculated_at": now,
+    });
+    let alert_key = crate::alerts::evaluate::key(org);
+    let saved = app
+        .store
+        .save_score(
+            org,
+            NewScore {
+                health: StoredHealth {
+                    figures: figures(&current),
+                    model_version: current.model_version.clone(),
+                    breakdown,
+                    calculated_at: now,
+                },
+                insights: &insights,
+                event: Some((crate::realtime::kinds::SCORE_UPDATED, event)),
+                follow_up: Some(FollowUp {
+                    kind: crate::alerts::evaluate::EVALUATE,
+                    dedupe_key: &alert_key,
+                    debounce: crate::alerts::evaluate::DEBOUNCE,
+                }),
+            },
+        )
+        .await?;
+    crate::jobs::wake();
+    if let Some(event) = saved.event {
+        crate::realtime::send_logged(app, event).await;
+    }
     Ok(current)
 }
 
@@ -177,36 +211,33 @@ pub async fn recalculate(app: &AppState, org: OrgId) -> ApiResult<Score> {
 /// removed from growth before looking for trend changes.
 const INSIGHT_DAYS: i64 = 3 * 365 + 1;
 
-/// Insights that do not come from the score itself: forecasts, runway, anomalies and trend
-/// changes, computed by `bhd-insights` from the daily roll-ups of the financial series it reads
-/// (off the async runtime: model fitting is CPU work).
-pub async fn extra_insights(
-    app: &AppState,
-    o: &bhd_store::Organization,
-    now: DateTime<Utc>,
-) -> ApiResult<Vec<NewInsight>> {
+/// The daily series the insights read (a few thousand rows, not every metric's history).
+const INSIGHT_METRICS: [&str; 6] = {
     use bhd_insights::insight::names;
-    let tz = TimeZone::parse(&o.timezone)
-        .map(|t| t.tz())
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored time zone: {e}")))?;
-    let today = bhd_domain::period::local_date(now, tz);
-    let wanted = [
+    [
         names::REVENUE,
         names::EXPENSES,
         names::COGS,
         names::OPERATING_CASH_FLOW,
         names::NET_PROFIT,
         names::CASH,
-    ];
-    // Only the series the insights read (a few thousand rows, not every metric's history), in
-    // one query.
-    let rows = app
-        .store
-        .daily_of(o.id, &wanted, today - Duration::days(INSIGHT_DAYS), today)
-        .await?;
+    ]
+};
+
+/// Insights that do not come from the score itself: forecasts, runway, anomalies and trend
+/// changes, computed by `bhd-insights` from the daily roll-ups of [`INSIGHT_METRICS`] over the
+/// last [`INSIGHT_DAYS`] local days (off the async runtime: model fitting is CPU work).
+pub async fn extra_insights(
+    o: &bhd_store::Organization,
+    tz: chrono_tz::Tz,
+    rows: &[DailyRollup],
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<NewInsight>> {
+    let today = bhd_domain::period::local_date(now, tz);
+    let first = today - Duration::days(INSIGHT_DAYS);
     let mut series: std::collections::BTreeMap<String, Vec<(NaiveDate, f64)>> =
         std::collections::BTreeMap::new();
-    for r in &rows {
+    for r in rows.iter().filter(|r| r.day >= first && r.day <= today) {
         let Some(def) = bhd_domain::metrics::canonical_def(&r.metric_type) else {
             continue;
         };

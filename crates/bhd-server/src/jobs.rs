@@ -341,26 +341,10 @@ impl JobRunner {
     /// and runs them to the end (done, retry or dead). Answers how many jobs it ran.
     pub async fn run_due(&self) -> anyhow::Result<usize> {
         self.fire_schedules().await?;
-        let kinds = self.registry.kinds();
-        let jobs = self
-            .app
-            .store
-            .claim(
-                self.app.clock.now(),
-                self.options.lease,
-                self.options.concurrency,
-                &kinds,
-            )
-            .await
-            .context("claiming jobs")?;
-        let n = jobs.len();
         let mut running = JoinSet::new();
-        for job in jobs {
-            let Some(handler) = self.registry.handlers.get(&job.kind).cloned() else {
-                continue; // not claimed: the claim asks for registered kinds only
-            };
-            running.spawn(execute(self.app.clone(), handler, job, self.options.lease));
-        }
+        let n = self
+            .claim_into(self.options.concurrency as usize, &mut running)
+            .await?;
         while running.join_next().await.is_some() {}
         Ok(n)
     }
@@ -399,12 +383,41 @@ impl JobRunner {
         Ok(())
     }
 
-    /// Runs in the background until stopped: polls every `poll` (sooner when woken), and right
-    /// away again after a full round.
+    /// Claims up to `limit` due jobs and starts each in `running`; answers how many it claimed.
+    async fn claim_into(&self, limit: usize, running: &mut JoinSet<()>) -> anyhow::Result<usize> {
+        let kinds = self.registry.kinds();
+        let jobs = self
+            .app
+            .store
+            .claim(
+                self.app.clock.now(),
+                self.options.lease,
+                u32::try_from(limit).unwrap_or(u32::MAX),
+                &kinds,
+            )
+            .await
+            .context("claiming jobs")?;
+        let n = jobs.len();
+        for job in jobs {
+            let Some(handler) = self.registry.handlers.get(&job.kind).cloned() else {
+                continue; // not claimed: the claim asks for registered kinds only
+            };
+            running.spawn(execute(self.app.clone(), handler, job, self.options.lease));
+        }
+        Ok(n)
+    }
+
+    /// Runs in the background until stopped. Keeps up to `concurrency` jobs running: a slot
+    /// that frees is filled at once (no waiting for the slowest of a batch), and when the queue
+    /// is empty it polls every `poll` (sooner when woken). Schedules are checked once per `poll`,
+    /// not on every claim. On stop it claims nothing more and lets running jobs finish.
     pub fn spawn(self) -> RunnerHandle {
         let (stop, mut stopped) = watch::channel(false);
         let grace = self.options.stop_grace;
+        let concurrency = self.options.concurrency.max(1) as usize;
         let task = tokio::spawn(async move {
+            let mut running: JoinSet<()> = JoinSet::new();
+            let mut schedules_due = tokio::time::Instant::now();
             loop {
                 if *stopped.borrow() {
                     break;
@@ -412,20 +425,37 @@ impl JobRunner {
                 let woken = WAKE.notified();
                 tokio::pin!(woken);
                 woken.as_mut().enable();
-                let pause = match self.run_due().await {
-                    Ok(n) if n >= self.options.concurrency as usize => continue,
-                    Ok(_) => self.options.poll,
-                    Err(e) => {
-                        tracing::warn!(error = format!("{e:#}"), "job runner round failed");
-                        self.options.error_pause
+                let mut pause = self.options.poll;
+                if tokio::time::Instant::now() >= schedules_due {
+                    schedules_due = tokio::time::Instant::now() + self.options.poll;
+                    if let Err(e) = self.fire_schedules().await {
+                        tracing::warn!(error = format!("{e:#}"), "job runner schedules failed");
+                        pause = self.options.error_pause;
                     }
-                };
+                }
+                let free = concurrency.saturating_sub(running.len());
+                let mut more = false;
+                if free > 0 {
+                    match self.claim_into(free, &mut running).await {
+                        // A full claim: there may be more due, claim again as soon as a slot frees.
+                        Ok(n) => more = n == free,
+                        Err(e) => {
+                            tracing::warn!(error = format!("{e:#}"), "job runner round failed");
+                            pause = self.options.error_pause;
+                        }
+                    }
+                }
+                if more && running.len() < concurrency {
+                    continue;
+                }
                 tokio::select! {
                     changed = stopped.changed() => if changed.is_err() { break },
-                    () = &mut woken => {}
-                    () = tokio::time::sleep(pause) => {}
+                    Some(_) = running.join_next(), if !running.is_empty() => {}
+                    () = &mut woken, if !more => {}
+                    () = tokio::time::sleep(pause), if !more => {}
                 }
             }
+            while running.join_next().await.is_some() {}
         });
         RunnerHandle { stop, task, grace }
     }

@@ -488,13 +488,17 @@ async fn save_score(
     app.store
         .save_score(
             org_of(s),
-            StoredHealth {
-                figures: figures(overall),
-                model_version: "test".into(),
-                breakdown: json!({}),
-                calculated_at: at,
+            bhd_store::NewScore {
+                health: StoredHealth {
+                    figures: figures(overall),
+                    model_version: "test".into(),
+                    breakdown: json!({}),
+                    calculated_at: at,
+                },
+                insights: &insights,
+                event: None,
+                follow_up: None,
             },
-            &insights,
         )
         .await
         .unwrap();
@@ -599,13 +603,17 @@ async fn factor_rules_fire_and_clear(engine: Engine) {
             store
                 .save_score(
                     org,
-                    StoredHealth {
-                        figures: figures(70),
-                        model_version: "test".into(),
-                        breakdown: breakdown_with("cash_runway", runway),
-                        calculated_at: at,
+                    bhd_store::NewScore {
+                        health: StoredHealth {
+                            figures: figures(70),
+                            model_version: "test".into(),
+                            breakdown: breakdown_with("cash_runway", runway),
+                            calculated_at: at,
+                        },
+                        insights: &[],
+                        event: None,
+                        follow_up: None,
                     },
-                    &[],
                 )
                 .await
                 .unwrap();

@@ -890,7 +890,9 @@ struct MetricTypeRow {
     description: String,
 }
 
-#[derive(sqlx::FromRow)]
+/// A roll-up row of several metrics: `metric_type, day, sum_micros, count, last_at,
+/// last_micros`, in that order, read by position (a recalculation decodes thousands of them,
+/// and looking columns up by name was a good part of that).
 struct DailyRow {
     metric_type: String,
     day: NaiveDate,
@@ -898,6 +900,20 @@ struct DailyRow {
     count: i64,
     last_at: Ts,
     last_micros: i64,
+}
+
+impl<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row> for DailyRow {
+    fn from_row(row: &'r <Db as sqlx::Database>::Row) -> sqlx::Result<Self> {
+        use sqlx::Row;
+        Ok(Self {
+            metric_type: row.try_get(0)?,
+            day: row.try_get(1)?,
+            sum_micros: row.try_get(2)?,
+            count: row.try_get(3)?,
+            last_at: row.try_get(4)?,
+            last_micros: row.try_get(5)?,
+        })
+    }
 }
 
 impl DailyRow {

@@ -7,9 +7,9 @@
 //! breakdown (every decimal) as JSON. The queries live in `health_sql.rs`, compiled once per
 //! engine like `common.rs`.
 
-use crate::{DailyRollup, Result};
+use crate::{DailyRollup, Debounce, Organization, Result, StreamEvent};
 use async_trait::async_trait;
-use bhd_domain::OrgId;
+use bhd_domain::{MetricDef, OrgId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use uuid::Uuid;
@@ -97,19 +97,68 @@ pub struct InsightRecord {
     pub insight: NewInsight,
 }
 
+/// A calculation to store, with what goes with it in the same transaction.
+#[derive(Debug, Clone)]
+pub struct NewScore<'a> {
+    pub health: StoredHealth,
+    pub insights: &'a [NewInsight],
+    /// The stream event that announces it (type and data), logged with it at its
+    /// `calculated_at`, so that it is in the log exactly when the score is stored.
+    pub event: Option<(&'a str, Value)>,
+    /// A debounced job to run after it (the alert evaluation), enqueued with it.
+    pub follow_up: Option<FollowUp<'a>>,
+}
+
+/// A debounced job enqueued with a calculation.
+#[derive(Debug, Clone, Copy)]
+pub struct FollowUp<'a> {
+    pub kind: &'a str,
+    pub dedupe_key: &'a str,
+    pub debounce: Debounce,
+}
+
+/// A stored calculation: its id and the event logged with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedScore {
+    pub id: Uuid,
+    pub event: Option<StreamEvent>,
+}
+
+/// Everything a recalculation reads, in one transaction (one connection's round trips, not
+/// five transactions': the nightly recomputation does this for every organization).
+#[derive(Debug, Clone)]
+pub struct ScoreInputs {
+    pub organization: Organization,
+    /// The organization's custom metric types.
+    pub custom_types: Vec<MetricDef>,
+    /// Monthly roll-ups of every metric from the month asked for on, by metric then month
+    /// (`day` is the month's first day).
+    pub monthly: Vec<DailyRollup>,
+    /// Daily roll-ups of the metrics asked for over the days asked for, by metric then day.
+    pub daily: Vec<DailyRollup>,
+    /// The latest stored calculation.
+    pub latest: Option<HealthRecord>,
+}
+
 /// Most rows `score_history` answers.
 pub const MAX_HISTORY: u32 = 5_000;
 
 /// Health scores and their insights. Part of [`crate::Store`].
 #[async_trait]
 pub trait HealthStore: Send + Sync + 'static {
-    /// Stores a calculation and its insights in one transaction; answers the new score's id.
-    async fn save_score(
+    /// Stores a calculation, its insights, its event and its follow-up job in one transaction.
+    async fn save_score(&self, org: OrgId, score: NewScore<'_>) -> Result<SavedScore>;
+    /// What a recalculation reads: the organization, its custom metric types, the monthly
+    /// roll-ups of local months from `from_month` (a month's first day) on, the daily roll-ups
+    /// of `daily_metrics` for local days `daily_from..=daily_to`, and the latest calculation.
+    async fn score_inputs(
         &self,
         org: OrgId,
-        health: StoredHealth,
-        insights: &[NewInsight],
-    ) -> Result<Uuid>;
+        from_month: NaiveDate,
+        daily_metrics: &[&str],
+        daily_from: NaiveDate,
+        daily_to: NaiveDate,
+    ) -> Result<ScoreInputs>;
     /// The latest calculation (by `calculated_at`), if any.
     async fn latest_score(&self, org: OrgId) -> Result<Option<HealthRecord>>;
     /// Calculations with `from <= calculated_at < to`, oldest first; the latest `limit` of
@@ -123,9 +172,6 @@ pub trait HealthStore: Send + Sync + 'static {
     ) -> Result<Vec<HealthPoint>>;
     /// The insights of the latest calculation, in the order they were stored.
     async fn insights(&self, org: OrgId) -> Result<Vec<InsightRecord>>;
-    /// Monthly roll-ups of every metric of the organization for local months from `from_month`
-    /// (a month's first day) on, by metric then month (`day` is the month's first day).
-    async fn monthly_since(&self, org: OrgId, from_month: NaiveDate) -> Result<Vec<DailyRollup>>;
 }
 
 #[cfg(test)]

@@ -3,12 +3,12 @@
 
 use super::super::{Db, This, Tx};
 use crate::{
-    Ctx, DailyRollup, HealthFigures, HealthPoint, HealthRecord, InsightRecord, MAX_HISTORY,
-    NewInsight, Result, StoreError, StoredHealth,
+    Ctx, HealthFigures, HealthPoint, HealthRecord, InsightRecord, MAX_HISTORY, NewInsight,
+    NewScore, Result, SavedScore, ScoreInputs, StoreError, StoredHealth,
 };
 use async_trait::async_trait;
 use bhd_domain::OrgId;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -181,15 +181,77 @@ pub(super) async fn insights_in(tx: &mut Tx, org: OrgId) -> Result<Vec<InsightRe
         .collect())
 }
 
+/// A calculation's insights, in one statement on PostgreSQL (a server round trip each would be
+/// most of a small transaction's cost); one prepared insert each on SQLite (in-process).
+async fn insert_insights(
+    tx: &mut Tx,
+    org: OrgId,
+    score: Uuid,
+    insights: &[NewInsight],
+) -> Result<()> {
+    if insights.is_empty() {
+        return Ok(());
+    }
+    match super::super::ENGINE {
+        crate::Engine::Postgres => {
+            let rows: Vec<Value> = insights
+                .iter()
+                .map(|i| {
+                    serde_json::json!({
+                        "id": Uuid::now_v7(),
+                        "kind": i.kind,
+                        "severity": i.severity,
+                        "title": i.title,
+                        "body": i.body,
+                        "evidence": i.evidence,
+                        "metrics": i.metrics,
+                        "generated_at": i.generated_at.trunc_subsecs(6),
+                    })
+                })
+                .collect();
+            sqlx::query::<Db>(
+                "INSERT INTO insights (organization_id, id, score_id, kind, severity, title, body, evidence, \
+                 metrics, generated_at) \
+                 SELECT $1, x.id, $2, x.kind, x.severity, x.title, x.body, x.evidence, x.metrics, x.generated_at \
+                 FROM jsonb_to_recordset($3) AS x(id uuid, kind text, severity text, title text, body text, \
+                   evidence jsonb, metrics jsonb, generated_at timestamptz)",
+            )
+            .bind(org.as_uuid())
+            .bind(score)
+            .bind(Json(rows))
+            .execute(&mut **tx)
+            .await?;
+        }
+        crate::Engine::Sqlite => {
+            for i in insights {
+                sqlx::query::<Db>(
+                    "INSERT INTO insights (organization_id, id, score_id, kind, severity, title, body, evidence, \
+                     metrics, generated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(org.as_uuid())
+                .bind(Uuid::now_v7())
+                .bind(score)
+                .bind(&i.kind)
+                .bind(&i.severity)
+                .bind(&i.title)
+                .bind(&i.body)
+                .bind(Json(&i.evidence))
+                .bind(Json(&i.metrics))
+                .bind(i.generated_at)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl crate::HealthStore for This {
-    async fn save_score(
-        &self,
-        org: OrgId,
-        health: StoredHealth,
-        insights: &[NewInsight],
-    ) -> Result<Uuid> {
+    async fn save_score(&self, org: OrgId, score: NewScore<'_>) -> Result<SavedScore> {
         let id = Uuid::now_v7();
+        let health = &score.health;
+        let at = health.calculated_at;
         let f = health.figures;
         let mut tx = self.write_tx(Ctx::org(org)).await?;
         sqlx::query::<Db>(concat!(
@@ -210,29 +272,65 @@ impl crate::HealthStore for This {
         .bind(f.confidence_bp)
         .bind(&health.model_version)
         .bind(Json(&health.breakdown))
-        .bind(health.calculated_at)
+        .bind(at)
         .execute(&mut *tx)
         .await?;
-        for i in insights {
-            sqlx::query::<Db>(
-                "INSERT INTO insights (organization_id, id, score_id, kind, severity, title, body, evidence, \
-                 metrics, generated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        insert_insights(&mut tx, org, id, score.insights).await?;
+        let event = match &score.event {
+            Some((kind, data)) => {
+                let e = super::events_sql::append_in(&mut tx, org, kind, data, at).await?;
+                super::events_sql::prune(&mut tx, org).await?;
+                Some(e)
+            }
+            None => None,
+        };
+        if let Some(job) = score.follow_up {
+            super::jobs_sql::insert_debounced(
+                &mut tx,
+                job.kind,
+                org,
+                job.dedupe_key,
+                job.debounce,
+                at,
             )
-            .bind(org.as_uuid())
-            .bind(Uuid::now_v7())
-            .bind(id)
-            .bind(&i.kind)
-            .bind(&i.severity)
-            .bind(&i.title)
-            .bind(&i.body)
-            .bind(Json(&i.evidence))
-            .bind(Json(&i.metrics))
-            .bind(i.generated_at)
-            .execute(&mut *tx)
             .await?;
         }
         tx.commit().await?;
-        Ok(id)
+        Ok(SavedScore { id, event })
+    }
+
+    async fn score_inputs(
+        &self,
+        org: OrgId,
+        from_month: NaiveDate,
+        daily_metrics: &[&str],
+        daily_from: NaiveDate,
+        daily_to: NaiveDate,
+    ) -> Result<ScoreInputs> {
+        let mut tx = self.read_tx(Ctx::org(org)).await?;
+        let organization = super::organization_in(&mut tx, org).await?;
+        let custom_types = super::custom_types_in(&mut tx, org).await?;
+        let monthly = sqlx::query_as::<Db, super::DailyRow>(
+            "SELECT metric_type, month AS day, sum_micros, count, last_at, last_micros FROM metric_monthly \
+             WHERE organization_id = $1 AND month >= $2 ORDER BY metric_type, month",
+        )
+        .bind(org.as_uuid())
+        .bind(from_month)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(super::DailyRow::into_model)
+        .collect();
+        let daily = super::daily_of_in(&mut tx, org, daily_metrics, daily_from, daily_to).await?;
+        let latest = latest_score_in(&mut tx, org).await?;
+        tx.commit().await?;
+        Ok(ScoreInputs {
+            organization,
+            custom_types,
+            monthly,
+            daily,
+            latest,
+        })
     }
 
     async fn latest_score(&self, org: OrgId) -> Result<Option<HealthRecord>> {
@@ -260,19 +358,5 @@ impl crate::HealthStore for This {
         let insights = insights_in(&mut tx, org).await?;
         tx.commit().await?;
         Ok(insights)
-    }
-
-    async fn monthly_since(&self, org: OrgId, from_month: NaiveDate) -> Result<Vec<DailyRollup>> {
-        let mut tx = self.read_tx(Ctx::org(org)).await?;
-        let rows = sqlx::query_as::<Db, super::DailyRow>(
-            "SELECT metric_type, month AS day, sum_micros, count, last_at, last_micros FROM metric_monthly \
-             WHERE organization_id = $1 AND month >= $2 ORDER BY metric_type, month",
-        )
-        .bind(org.as_uuid())
-        .bind(from_month)
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(rows.into_iter().map(super::DailyRow::into_model).collect())
     }
 }

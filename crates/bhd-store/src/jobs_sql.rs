@@ -160,6 +160,46 @@ pub(super) async fn insert(
     Ok(JobId::from_uuid(id))
 }
 
+/// Enqueues a debounced job inside the caller's transaction (see
+/// [`crate::JobStore::enqueue_debounced`]).
+pub(super) async fn insert_debounced(
+    tx: &mut super::super::Tx,
+    kind: &str,
+    org: OrgId,
+    dedupe_key: &str,
+    debounce: Debounce,
+    now: DateTime<Utc>,
+) -> Result<JobId> {
+    // The waiting job moves to the new due time, unless it is already later (a retry's
+    // backoff), and never past its latest_run_at.
+    let id: Uuid = sqlx::query_scalar::<Db, Uuid>(
+            "INSERT INTO jobs (id, organization_id, kind, payload, state, attempts, max_attempts, run_at, \
+               latest_run_at, dedupe_key, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $8, $9, $9) \
+             ON CONFLICT (dedupe_key) WHERE state = 'queued' DO UPDATE SET \
+               run_at = CASE \
+                 WHEN excluded.run_at <= jobs.run_at THEN jobs.run_at \
+                 WHEN jobs.latest_run_at IS NULL OR excluded.run_at <= jobs.latest_run_at THEN excluded.run_at \
+                 WHEN jobs.latest_run_at > jobs.run_at THEN jobs.latest_run_at \
+                 ELSE jobs.run_at END, \
+               latest_run_at = COALESCE(jobs.latest_run_at, excluded.latest_run_at), \
+               updated_at = excluded.updated_at \
+             RETURNING id",
+        )
+        .bind(JobId::generate().as_uuid())
+        .bind(org.as_uuid())
+        .bind(kind)
+        .bind(Json(Value::Object(Default::default())))
+        .bind(attempts_col(crate::DEFAULT_MAX_ATTEMPTS))
+        .bind(ts(later(now, debounce.delay)))
+        .bind(ts(later(now, debounce.max_wait.max(debounce.delay))))
+        .bind(dedupe_key)
+        .bind(ts(now))
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(JobId::from_uuid(id))
+}
+
 #[async_trait]
 impl crate::JobStore for This {
     async fn enqueue(&self, job: &NewJob, now: DateTime<Utc>) -> Result<JobId> {
@@ -188,35 +228,9 @@ impl crate::JobStore for This {
         now: DateTime<Utc>,
     ) -> Result<JobId> {
         let mut tx = self.write_tx(Ctx::default()).await?;
-        // The waiting job moves to the new due time, unless it is already later (a retry's
-        // backoff), and never past its latest_run_at.
-        let id: Uuid = sqlx::query_scalar::<Db, Uuid>(
-            "INSERT INTO jobs (id, organization_id, kind, payload, state, attempts, max_attempts, run_at, \
-               latest_run_at, dedupe_key, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $8, $9, $9) \
-             ON CONFLICT (dedupe_key) WHERE state = 'queued' DO UPDATE SET \
-               run_at = CASE \
-                 WHEN excluded.run_at <= jobs.run_at THEN jobs.run_at \
-                 WHEN jobs.latest_run_at IS NULL OR excluded.run_at <= jobs.latest_run_at THEN excluded.run_at \
-                 WHEN jobs.latest_run_at > jobs.run_at THEN jobs.latest_run_at \
-                 ELSE jobs.run_at END, \
-               latest_run_at = COALESCE(jobs.latest_run_at, excluded.latest_run_at), \
-               updated_at = excluded.updated_at \
-             RETURNING id",
-        )
-        .bind(JobId::generate().as_uuid())
-        .bind(org.as_uuid())
-        .bind(kind)
-        .bind(Json(Value::Object(Default::default())))
-        .bind(attempts_col(crate::DEFAULT_MAX_ATTEMPTS))
-        .bind(ts(later(now, debounce.delay)))
-        .bind(ts(later(now, debounce.max_wait.max(debounce.delay))))
-        .bind(dedupe_key)
-        .bind(ts(now))
-        .fetch_one(&mut *tx)
-        .await?;
+        let id = insert_debounced(&mut tx, kind, org, dedupe_key, debounce, now).await?;
         tx.commit().await?;
-        Ok(JobId::from_uuid(id))
+        Ok(id)
     }
 
     async fn claim(
