@@ -6,12 +6,14 @@
 //! ```
 //!
 //! `fleet K`: after the single-organization runs, copies the demo company's roll-ups (every
-//! daily and monthly roll-up of its 5 years, which is all a recalculation reads) to K more
+//! daily and monthly roll-up of its 5 years and the packed copy of its complete months, which
+//! is all a recalculation reads) to K more
 //! organizations, enqueues the nightly full recomputation, and times the server's own job
 //! runner (durable queue, 4 concurrent jobs) until every organization has its new score:
 //! organizations per second on this machine, and the time 10,000 would take at that rate.
 //!
-//! Loads the SaaS demo company with YEARS (default 5) of daily history, then times RUNS
+//! Loads the SaaS demo company with YEARS (default 5) of daily history, packs its complete
+//! months as the hourly job would, then times RUNS
 //! (default 20) full recalculations (`health::recalculate`: the reads of monthly and daily
 //! roll-ups, the score, the forecasts and anomalies, and the write of the score and its
 //! insights), and prints the median, p95 and the worst. PostgreSQL comes from
@@ -99,6 +101,10 @@ async fn run(
     )
     .await?;
     let org = demo.organization.id;
+    // As the server's hourly job leaves an organization: its complete months packed
+    // (PostgreSQL; nothing to do on SQLite).
+    let packed = store.pack_days(chrono::Utc::now()).await?;
+    println!("packed {packed} months of daily roll-ups");
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
         let t = Instant::now();
@@ -138,15 +144,24 @@ async fn run_fleet(
         .bind(i.to_string())
         .execute(&mut c)
         .await?;
-        for table in ["metric_daily", "metric_monthly"] {
-            let period = if table == "metric_daily" {
-                "day"
-            } else {
-                "month"
-            };
+        for (table, columns) in [
+            (
+                "metric_daily",
+                "day, sum_micros, count, last_at, last_micros",
+            ),
+            (
+                "metric_monthly",
+                "month, sum_micros, count, last_at, last_micros",
+            ),
+            (
+                "metric_days_packed",
+                "month, days, sum_micros, count, last_at, last_micros",
+            ),
+            ("metric_pack_pending", "month"),
+        ] {
             sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO {table} (organization_id, metric_type, {period}, sum_micros, count, last_at, last_micros) \
-                 SELECT $2, metric_type, {period}, sum_micros, count, last_at, last_micros FROM {table} WHERE organization_id = $1"
+                "INSERT INTO {table} (organization_id, metric_type, {columns}) \
+                 SELECT $2, metric_type, {columns} FROM {table} WHERE organization_id = $1"
             )))
             .bind(demo.as_uuid())
             .bind(id)

@@ -16,9 +16,10 @@
 use serde_json::{Value, json};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 fn rss_kib(pid: u32) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
@@ -30,6 +31,27 @@ fn rss_kib(pid: u32) -> anyhow::Result<u64> {
         .ok_or_else(|| anyhow::anyhow!("no VmRSS for {pid}"))
 }
 
+/// Arrival times of the current round, one slot per client (nanoseconds after `base`), and
+/// how many clients have reported: each client writes its own slot and bumps the counter, and
+/// the last one wakes the measuring task. Per-event channel messages would make every
+/// delivery wake the measuring task too, on the same two cores the server is measured on.
+struct Arrivals {
+    base: Instant,
+    at: Vec<AtomicU64>,
+    count: AtomicUsize,
+    all_in: Notify,
+}
+
+impl Arrivals {
+    fn arrived(&self, client: usize) {
+        let nanos = u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.at[client].store(nanos, Ordering::Relaxed);
+        if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.at.len() {
+            self.all_in.notify_one();
+        }
+    }
+}
+
 /// One client: opens the stream, then reports the instant each `metrics.ingested` arrives.
 /// Rounds are a second apart and every client gets one event a round, so arrivals after a
 /// round's ingest belong to that round.
@@ -37,7 +59,8 @@ async fn client(
     addr: std::net::SocketAddr,
     token: Arc<String>,
     ready: mpsc::Sender<()>,
-    got: mpsc::UnboundedSender<Instant>,
+    me: usize,
+    arrivals: Arc<Arrivals>,
 ) -> anyhow::Result<()> {
     let mut s = tokio::net::TcpStream::connect(addr).await?;
     s.write_all(
@@ -68,7 +91,7 @@ async fn client(
             .filter(|w| *w == NEEDLE)
             .count();
         for _ in 0..found {
-            let _ = got.send(Instant::now());
+            arrivals.arrived(me);
         }
         // Keep a needle's length, in case one is split across reads.
         if found > 0 || held > buf.len() - 1024 {
@@ -161,15 +184,20 @@ async fn run(port: u16, pid: u32, n: usize, events: u64) -> anyhow::Result<()> {
     let before = rss_kib(pid)?;
 
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse()?;
-    let (got_tx, mut got_rx) = mpsc::unbounded_channel();
+    let arrivals = Arc::new(Arrivals {
+        base: Instant::now(),
+        at: (0..n).map(|_| AtomicU64::new(0)).collect(),
+        count: AtomicUsize::new(0),
+        all_in: Notify::new(),
+    });
     let (ready_tx, mut ready_rx) = mpsc::channel(n.max(1));
     let opened = Instant::now();
     let mut opened_count = 0;
     for wave in (0..n).collect::<Vec<_>>().chunks(500) {
-        for _ in wave {
-            let (token, ready, got) = (token.clone(), ready_tx.clone(), got_tx.clone());
+        for &me in wave {
+            let (token, ready, arrivals) = (token.clone(), ready_tx.clone(), arrivals.clone());
             tokio::spawn(async move {
-                if let Err(e) = client(addr, token, ready, got).await {
+                if let Err(e) = client(addr, token, ready, me, arrivals).await {
                     eprintln!("client: {e}");
                 }
             });
@@ -193,18 +221,21 @@ async fn run(port: u16, pid: u32, n: usize, events: u64) -> anyhow::Result<()> {
 
     let mut latencies = Vec::with_capacity(n * events as usize);
     for round in 1..=events {
+        arrivals.count.store(0, Ordering::Release);
         let sent = Instant::now();
         push(round).await?;
         let answered = sent.elapsed();
-        let mut received = 0;
-        let wait_until = Instant::now() + Duration::from_secs(30);
-        while received < n {
-            let left = wait_until.saturating_duration_since(Instant::now());
-            let Ok(Some(at)) = tokio::time::timeout(left, got_rx.recv()).await else {
-                anyhow::bail!("round {round}: only {received} of {n} clients got the event");
-            };
-            latencies.push(at.duration_since(sent));
-            received += 1;
+        let all_in =
+            tokio::time::timeout(Duration::from_secs(30), arrivals.all_in.notified()).await;
+        let received = arrivals.count.load(Ordering::Acquire);
+        anyhow::ensure!(
+            all_in.is_ok() && received == n,
+            "round {round}: only {received} of {n} clients got the event"
+        );
+        let sent_at = sent.duration_since(arrivals.base);
+        for slot in &arrivals.at {
+            let at = Duration::from_nanos(slot.load(Ordering::Relaxed));
+            latencies.push(at.saturating_sub(sent_at));
         }
         let mut this: Vec<Duration> = latencies[latencies.len() - n..].to_vec();
         this.sort();

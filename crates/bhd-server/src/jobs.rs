@@ -21,7 +21,9 @@
 //! - `jobs.purge`, daily at 04:00 UTC: forgets done jobs after 7 days and dead ones after 30;
 //! - `alerts.evaluate` (one organization; debounced after every ingest, import and score
 //!   calculation) and `alerts.evaluate_all` every 15 minutes, see `crate::alerts::evaluate`;
-//! - `alerts.deliver` (one notification, queued with its alert), see `crate::alerts::deliver`.
+//! - `alerts.deliver` (one notification, queued with its alert), see `crate::alerts::deliver`;
+//! - `metrics.pack_days`, hourly: packs the daily roll-ups of complete months (PostgreSQL's
+//!   read-optimised copy for day and week series; nothing to do on SQLite).
 
 use crate::state::AppState;
 use anyhow::Context;
@@ -43,6 +45,8 @@ pub const RECALCULATE: &str = "score.recalculate";
 pub const RECALCULATE_ALL: &str = "score.recalculate_all";
 /// Deletes old finished jobs.
 pub const PURGE: &str = "jobs.purge";
+/// Packs the daily roll-ups of complete months (`MetricsStore::pack_days`).
+pub const PACK_DAYS: &str = "metrics.pack_days";
 
 /// The recalculation after ingest waits for 2 s of quiet, and at most 10 s after the first
 /// ingest of a burst (a steady stream still gets one every 10 s).
@@ -125,6 +129,7 @@ impl Registry {
         let mut r = Self::new();
         r.register(RECALCULATE_ALL, recalculate_all);
         r.register(PURGE, purge);
+        r.register(PACK_DAYS, pack_days);
         r.register(
             crate::alerts::evaluate::EVALUATE_ALL,
             crate::alerts::evaluate::evaluate_all,
@@ -205,6 +210,20 @@ async fn purge(app: AppState, _job: Job) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Packs what ingest left pending; a month is packed once it is complete, so an hourly run
+/// keeps at most the current and previous month unpacked (and any month changed within the hour).
+async fn pack_days(app: AppState, _job: Job) -> anyhow::Result<()> {
+    let n = app
+        .store
+        .pack_days(app.clock.now())
+        .await
+        .context("packing daily roll-ups")?;
+    if n > 0 {
+        tracing::info!(months = n, "daily roll-ups packed");
+    }
+    Ok(())
+}
+
 /// When a schedule runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cadence {
@@ -266,6 +285,11 @@ pub fn builtin_schedules() -> Vec<Schedule> {
             "alerts.every_15_minutes",
             crate::alerts::evaluate::EVALUATE_ALL,
             Cadence::Every(Duration::from_secs(15 * 60)),
+        ),
+        Schedule::new(
+            "metrics.pack_days.hourly",
+            PACK_DAYS,
+            Cadence::Every(Duration::from_secs(3600)),
         ),
     ]
 }

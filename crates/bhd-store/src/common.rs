@@ -893,7 +893,7 @@ struct MetricTypeRow {
 /// A roll-up row of several metrics: `metric_type, day, sum_micros, count, last_at,
 /// last_micros`, in that order, read by position (a recalculation decodes thousands of them,
 /// and looking columns up by name was a good part of that).
-struct DailyRow {
+pub(super) struct DailyRow {
     metric_type: String,
     day: NaiveDate,
     sum_micros: i64,
@@ -917,7 +917,7 @@ impl<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row> for DailyRow {
 }
 
 impl DailyRow {
-    fn into_model(self) -> DailyRollup {
+    pub(super) fn into_model(self) -> DailyRollup {
         DailyRollup {
             metric_type: self.metric_type,
             day: self.day,
@@ -935,7 +935,7 @@ impl DailyRow {
 /// `$1` organization, `$2` metric, `$3..=$4` periods). Read by position, without the metric's
 /// name on every row: a 5-year daily series is 1,826 rows, and decoding columns by name was a
 /// good part of its answer time.
-async fn one_metric(
+pub(super) async fn one_metric(
     store: &This,
     org: OrgId,
     metric_type: &str,
@@ -1045,9 +1045,16 @@ pub(super) async fn roll_up(
             .and_modify(|acc| *acc = acc.merge(part))
             .or_insert(part);
     }
+    // Every (metric, month) whose days change here: their packed copies (PostgreSQL) go stale.
+    let changed: BTreeSet<RollupKey<'_>> = stale_months
+        .iter()
+        .copied()
+        .chain(days.keys().map(|&(m, d)| (m, month_of(d))))
+        .collect();
     let stale_days: Vec<RollupKey<'_>> = stale_days.into_iter().collect();
     super::refresh_days(tx, org, &stale_days, tz).await?;
     super::merge_rollups(tx, org, Grain::Day, &days).await?;
+    super::days_changed(tx, org, &changed).await?;
     // After every day is settled: a stale month is recomputed from its days.
     for (metric, month) in stale_months {
         refresh_monthly(tx, org, metric, month).await?;
@@ -1130,7 +1137,8 @@ pub(super) async fn custom_types_in(tx: &mut Tx, org: OrgId) -> Result<Vec<Metri
 }
 
 /// Daily roll-ups of the named metrics for local days `from..=to`, by metric then day, inside
-/// the caller's transaction.
+/// the caller's transaction (PostgreSQL reads packed months where it has them: see each
+/// engine's `read_days_in`).
 pub(super) async fn daily_of_in(
     tx: &mut Tx,
     org: OrgId,
@@ -1138,26 +1146,7 @@ pub(super) async fn daily_of_in(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<DailyRollup>> {
-    let sql = match super::ENGINE {
-        crate::Engine::Postgres => {
-            "SELECT metric_type, day, sum_micros, count, last_at, last_micros FROM metric_daily \
-             WHERE organization_id = $1 AND metric_type IN (SELECT jsonb_array_elements_text($2)) \
-               AND day >= $3 AND day <= $4 ORDER BY metric_type, day"
-        }
-        crate::Engine::Sqlite => {
-            "SELECT metric_type, day, sum_micros, count, last_at, last_micros FROM metric_daily \
-             WHERE organization_id = $1 AND metric_type IN (SELECT value FROM json_each($2)) \
-               AND day >= $3 AND day <= $4 ORDER BY metric_type, day"
-        }
-    };
-    let rows = sqlx::query_as::<Db, DailyRow>(sql)
-        .bind(org.as_uuid())
-        .bind(sqlx::types::Json(metric_types))
-        .bind(from)
-        .bind(to)
-        .fetch_all(&mut **tx)
-        .await?;
-    Ok(rows.into_iter().map(DailyRow::into_model).collect())
+    super::read_days_in(tx, org, metric_types, from, to).await
 }
 
 #[async_trait]
@@ -1231,16 +1220,9 @@ impl crate::MetricsStore for This {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<DailyRollup>> {
-        one_metric(
-            self,
-            org,
-            metric_type,
-            from,
-            to,
-            "SELECT day, sum_micros, count, last_at, last_micros FROM metric_daily \
-             WHERE organization_id = $1 AND metric_type = $2 AND day >= $3 AND day <= $4 ORDER BY day",
-        )
-        .await
+        // PostgreSQL reads the packed copy of complete months where there is one, SQLite its
+        // daily roll-ups (see `read_days` in each engine).
+        super::read_days(self, org, metric_type, from, to).await
     }
 
     async fn daily_of(
@@ -1330,15 +1312,18 @@ impl crate::MetricsStore for This {
     async fn rebuild_rollups(&self, org: OrgId, tz: chrono_tz::Tz) -> Result<()> {
         use std::collections::BTreeMap;
         let mut tx = self.write_tx(Ctx::org(org)).await?;
-        for q in [
-            "DELETE FROM metric_daily WHERE organization_id = $1",
-            "DELETE FROM metric_monthly WHERE organization_id = $1",
-        ] {
-            sqlx::query::<Db>(q)
-                .bind(org.as_uuid())
-                .execute(&mut *tx)
-                .await?;
-        }
+        // Days, packed copies, months: the order in which ingest locks them, so that the two
+        // cannot deadlock. The packed copies go with the days they copy; the merges below queue
+        // every month again.
+        sqlx::query::<Db>("DELETE FROM metric_daily WHERE organization_id = $1")
+            .bind(org.as_uuid())
+            .execute(&mut *tx)
+            .await?;
+        super::forget_packed(&mut tx, org).await?;
+        sqlx::query::<Db>("DELETE FROM metric_monthly WHERE organization_id = $1")
+            .bind(org.as_uuid())
+            .execute(&mut *tx)
+            .await?;
         let metrics: Vec<String> = sqlx::query_scalar::<Db, String>(
             "SELECT DISTINCT metric_type FROM business_metrics WHERE organization_id = $1",
         )
@@ -1371,6 +1356,9 @@ impl crate::MetricsStore for This {
                     .or_insert(part);
             }
             super::merge_rollups(&mut tx, org, Grain::Day, &days).await?;
+            let changed: std::collections::BTreeSet<RollupKey<'_>> =
+                months.keys().copied().collect();
+            super::days_changed(&mut tx, org, &changed).await?;
             super::merge_rollups(&mut tx, org, Grain::Month, &months).await?;
         }
         tx.commit().await?;
@@ -1429,6 +1417,10 @@ impl crate::MetricsStore for This {
             m = m.checked_add_months(chrono::Months::new(1)).unwrap_or(m);
         }
         ensure_partitions(self, &months).await
+    }
+
+    async fn pack_days(&self, now: DateTime<Utc>) -> Result<u64> {
+        super::pack_days(self, now).await
     }
 }
 

@@ -332,6 +332,12 @@ pub trait MetricsStore: Send + Sync + 'static {
     ) -> Result<Retention>;
     /// Periodic upkeep: on PostgreSQL, creates the metric partitions for the months around `now`.
     async fn maintain(&self, now: DateTime<Utc>) -> Result<()>;
+    /// Packs the daily roll-ups of complete local months that wait to be packed, each
+    /// organization in its own transaction, and answers how many (metric, month) rows it packed.
+    /// A month is complete when its last local day is over in every time zone (it ended more
+    /// than two days before `now`). On PostgreSQL the packed copy serves day and week series
+    /// (migration 0011); SQLite reads its daily roll-ups directly and answers 0.
+    async fn pack_days(&self, now: DateTime<Utc>) -> Result<u64>;
 }
 
 mod health;

@@ -395,6 +395,262 @@ pub(crate) async fn merge_rollups(
     Ok(())
 }
 
+/// Marks the packed copies of these (metric, month) pairs stale after their days changed: one
+/// call for the whole batch (see `bhd_days_changed` in migration 0011 for why it is two
+/// statements in a function, in that order, rather than one).
+pub(crate) async fn days_changed(
+    tx: &mut Tx,
+    org: OrgId,
+    changed: &std::collections::BTreeSet<common::RollupKey<'_>>,
+) -> Result<()> {
+    if changed.is_empty() {
+        return Ok(());
+    }
+    // Sorted (a BTreeSet), so concurrent ingests lock pending rows in the same order.
+    let metric: Vec<&str> = changed.iter().map(|(m, _)| *m).collect();
+    let month: Vec<chrono::NaiveDate> = changed.iter().map(|(_, p)| *p).collect();
+    sqlx::query("SELECT bhd_days_changed($1, $2::text[], $3::date[])")
+        .bind(org.as_uuid())
+        .bind(&metric)
+        .bind(&month)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Drops every packed copy of the organization and its queue (before its daily roll-ups are
+/// rebuilt). The queue first: a packing run in progress holds rows of it until it commits, and
+/// the packed rows it wrote are then visible to the second statement.
+pub(crate) async fn forget_packed(tx: &mut Tx, org: OrgId) -> Result<()> {
+    for q in [
+        "DELETE FROM metric_pack_pending WHERE organization_id = $1",
+        "DELETE FROM metric_days_packed WHERE organization_id = $1",
+    ] {
+        sqlx::query(q)
+            .bind(org.as_uuid())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The first month that is not complete at `now`: the one holding the day two days before (a
+/// local day ends at most 14 hours after the UTC day of the same date, so two days is ample).
+fn first_incomplete_month(now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let d = (now - chrono::TimeDelta::days(2)).date_naive();
+    d.with_day(1).unwrap_or(d)
+}
+
+/// Pending months packed per transaction: an organization with years of history waiting
+/// (after the migration's backfill) is packed in bounded transactions.
+const PACK_CHUNK: i64 = 2_000;
+
+/// Packs the complete pending months of every organization that has some, each organization
+/// in transactions of its own (row-level security).
+pub(crate) async fn pack_days(store: &This, now: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+    let before = first_incomplete_month(now);
+    let orgs: Vec<uuid::Uuid> =
+        sqlx::query_scalar("SELECT id FROM bhd_pack_pending_organizations($1) AS id")
+            .bind(before)
+            .fetch_all(&store.pool)
+            .await?;
+    let mut packed = 0;
+    for org in orgs {
+        packed += pack_org(store, OrgId::from_uuid(org), before).await?;
+    }
+    Ok(packed)
+}
+
+/// Packs one organization's pending months before `before`. Each transaction takes its
+/// pending rows first (deleting them, skipping any an ingest holds: that ingest is changing
+/// the month, which stays pending), then reads the days in a later statement, whose snapshot
+/// sees every ingest that committed while it waited; an ingest that commits afterwards
+/// deletes what this wrote (see `bhd_days_changed`).
+async fn pack_org(store: &This, org: OrgId, before: chrono::NaiveDate) -> Result<u64> {
+    let mut packed = 0;
+    loop {
+        let mut tx = store.write_tx(Ctx::org(org)).await?;
+        let mut taken: Vec<(String, chrono::NaiveDate)> = sqlx::query_as(
+            "DELETE FROM metric_pack_pending WHERE organization_id = $1 AND (metric_type, month) IN \
+               (SELECT metric_type, month FROM metric_pack_pending WHERE organization_id = $1 AND month < $2 \
+                ORDER BY metric_type, month LIMIT $3 FOR UPDATE SKIP LOCKED) \
+             RETURNING metric_type, month",
+        )
+        .bind(org.as_uuid())
+        .bind(before)
+        .bind(PACK_CHUNK)
+        .fetch_all(&mut *tx)
+        .await?;
+        if taken.is_empty() {
+            tx.commit().await?;
+            return Ok(packed);
+        }
+        // Inserted in key order, so that a series' months lie on neighbouring pages when many
+        // are packed at once (a backlog): DELETE … RETURNING answers in no particular order.
+        taken.sort_unstable();
+        let metric: Vec<&str> = taken.iter().map(|(m, _)| m.as_str()).collect();
+        let month: Vec<chrono::NaiveDate> = taken.iter().map(|(_, p)| *p).collect();
+        // Each month's end is passed in, not computed in SQL: under row-level security only
+        // leakproof conditions may bound the index scan ahead of the policy, and a computed
+        // bound is not one (the scan would read the metric's every day for each month).
+        let next: Vec<chrono::NaiveDate> = month
+            .iter()
+            .map(|m| {
+                m.checked_add_months(chrono::Months::new(1))
+                    .unwrap_or(chrono::NaiveDate::MAX)
+            })
+            .collect();
+        // A month without days (none left after a time-zone change) packs to nothing: its
+        // pending row goes, and readers find no row and no days, as before.
+        sqlx::query(
+            "INSERT INTO metric_days_packed (organization_id, metric_type, month, days, sum_micros, count, last_at, last_micros) \
+             SELECT $1, t.m, t.mo, a.days, a.s, a.c, a.la, a.lv \
+             FROM UNNEST($2::text[], $3::date[], $4::date[]) AS t(m, mo, next) \
+             CROSS JOIN LATERAL (SELECT array_agg(extract(day FROM d.day)::smallint ORDER BY d.day) AS days, \
+                 array_agg(d.sum_micros ORDER BY d.day) AS s, array_agg(d.count ORDER BY d.day) AS c, \
+                 array_agg(d.last_at ORDER BY d.day) AS la, array_agg(d.last_micros ORDER BY d.day) AS lv \
+               FROM metric_daily d WHERE d.organization_id = $1 AND d.metric_type = t.m \
+                 AND d.day >= t.mo AND d.day < t.next) AS a \
+             WHERE a.days IS NOT NULL \
+             ON CONFLICT (organization_id, metric_type, month) DO UPDATE SET days = excluded.days, \
+               sum_micros = excluded.sum_micros, count = excluded.count, last_at = excluded.last_at, \
+               last_micros = excluded.last_micros",
+        )
+        .bind(org.as_uuid())
+        .bind(&metric)
+        .bind(&month)
+        .bind(&next)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        packed += taken.len() as u64;
+        if (taken.len() as i64) < PACK_CHUNK {
+            return Ok(packed);
+        }
+    }
+}
+
+/// One metric's daily roll-ups for `from..=to`, in its own read transaction (day and week
+/// series): see [`read_days_in`].
+pub(crate) async fn read_days(
+    store: &This,
+    org: OrgId,
+    metric_type: &str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<Vec<crate::DailyRollup>> {
+    let mut tx = store.read_tx(Ctx::org(org)).await?;
+    let out = read_days_in(&mut tx, org, &[metric_type], from, to).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// The named metrics' daily roll-ups for `from..=to`, by day within each metric (metrics in
+/// no particular order): the packed rows of the months in range, and the daily rows of only
+/// the months without one (each such month its own index range, so the rows of packed months
+/// are never read twice). Two planner traps avoided: `OFFSET 0` keeps it from flattening the
+/// per-month scans into one scan of the metric's every day, filtered afterwards; and each
+/// month's bounds are plain columns of the materialised `gaps`, because under row-level
+/// security only leakproof conditions may run before the policy, so bounds computed inline
+/// (casts, GREATEST) left the index only the organization and metric to use. Each metric is
+/// its own index range too (a list of metrics as `= ANY` or `IN` left the metric out of the
+/// index bounds in the generic plan). One statement, so one snapshot: a month packed or
+/// changed meanwhile is seen either packed or as days, never both or neither. Daily rows come
+/// back as one-element arrays, so that both kinds share one row shape.
+pub(crate) async fn read_days_in(
+    tx: &mut Tx,
+    org: OrgId,
+    metric_types: &[&str],
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<Vec<crate::DailyRollup>> {
+    use chrono::Datelike;
+    type Row = (
+        String,
+        chrono::NaiveDate,
+        Option<Vec<i16>>,
+        Vec<i64>,
+        Vec<i64>,
+        Vec<Ts>,
+        Vec<i64>,
+    );
+    if from > to || metric_types.is_empty() {
+        return Ok(Vec::new());
+    }
+    let first_month = from.with_day(1).unwrap_or(from);
+    let rows: Vec<Row> = sqlx::query_as(
+        "WITH t AS MATERIALIZED (SELECT DISTINCT m FROM unnest($2::text[]) AS u(m)), \
+         p AS MATERIALIZED ( \
+           SELECT t.m, x.month, x.days, x.sum_micros, x.count, x.last_at, x.last_micros FROM t CROSS JOIN LATERAL ( \
+             SELECT month, days, sum_micros, count, last_at, last_micros FROM metric_days_packed \
+             WHERE organization_id = $1 AND metric_type = t.m AND month >= $5 AND month <= $4) AS x), \
+         gaps AS MATERIALIZED ( \
+           SELECT t.m, GREATEST(g.m::date, $3::date) AS lo, LEAST((g.m + interval '1 month')::date - 1, $4::date) AS hi \
+           FROM t CROSS JOIN generate_series($5::timestamp, $4::timestamp, interval '1 month') AS g(m) \
+           WHERE NOT EXISTS (SELECT 1 FROM p WHERE p.m = t.m AND p.month = g.m::date)) \
+         SELECT m, month, days, sum_micros, count, last_at, last_micros FROM p \
+         UNION ALL \
+         SELECT gaps.m, d.day, NULL::smallint[], ARRAY[d.sum_micros], ARRAY[d.count], ARRAY[d.last_at], ARRAY[d.last_micros] \
+         FROM gaps CROSS JOIN LATERAL ( \
+           SELECT day, sum_micros, count, last_at, last_micros FROM metric_daily \
+           WHERE organization_id = $1 AND metric_type = gaps.m AND day >= gaps.lo AND day <= gaps.hi OFFSET 0) AS d",
+    )
+    .bind(org.as_uuid())
+    .bind(metric_types)
+    .bind(from)
+    .bind(to)
+    .bind(first_month)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut out = Vec::with_capacity(rows.iter().map(|r| r.3.len()).sum());
+    for (metric_type, at, days, sums, counts, last_ats, lasts) in rows {
+        let corrupt = |what: &str| {
+            crate::StoreError::Corrupt(format!("packed days of {metric_type} {at}: {what}"))
+        };
+        let n = sums.len();
+        if counts.len() != n
+            || last_ats.len() != n
+            || lasts.len() != n
+            || days.as_ref().is_some_and(|d| d.len() != n)
+        {
+            return Err(corrupt("arrays of different lengths"));
+        }
+        let values = sums
+            .iter()
+            .zip(&counts)
+            .zip(last_ats.iter().zip(&lasts))
+            .enumerate();
+        for (i, ((&sum, &count), (&last_at, &last))) in values {
+            let day = match &days {
+                None => at,
+                Some(days) => days
+                    .get(i)
+                    .and_then(|&d| u32::try_from(d).ok())
+                    .and_then(|d| at.with_day(d))
+                    .ok_or_else(|| corrupt("a day outside the month"))?,
+            };
+            // The first and last packed months may reach outside the range asked for.
+            if day < from || day > to {
+                continue;
+            }
+            out.push(crate::DailyRollup {
+                metric_type: metric_type.clone(),
+                day,
+                partial: bhd_domain::Partial {
+                    sum_micros: i128::from(sum),
+                    count: u64::try_from(count).unwrap_or(0),
+                    last_at,
+                    last: bhd_domain::Amount::from_micros(last),
+                },
+            });
+        }
+    }
+    // Packed months and loose days arrive in no particular order.
+    out.sort_unstable_by(|a, b| (&a.metric_type, a.day).cmp(&(&b.metric_type, b.day)));
+    Ok(out)
+}
+
 /// Whether the error is a unique violation (an optimistic insert met an existing point).
 pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error()

@@ -252,6 +252,69 @@ pub(crate) async fn merge_rollups(
     Ok(())
 }
 
+/// SQLite keeps no packed copy of the daily roll-ups: nothing goes stale.
+pub(crate) async fn days_changed(
+    _tx: &mut Tx,
+    _org: OrgId,
+    _changed: &std::collections::BTreeSet<common::RollupKey<'_>>,
+) -> Result<()> {
+    Ok(())
+}
+
+/// SQLite keeps no packed copy of the daily roll-ups.
+pub(crate) async fn forget_packed(_tx: &mut Tx, _org: OrgId) -> Result<()> {
+    Ok(())
+}
+
+/// SQLite keeps no packed copy: nothing to pack. (Its daily roll-ups are a clustered
+/// `WITHOUT ROWID` table in key order, so a series is one contiguous range read already.)
+pub(crate) async fn pack_days(_store: &This, _now: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+    Ok(0)
+}
+
+/// One metric's daily roll-ups for `from..=to`, straight from `metric_daily`.
+pub(crate) async fn read_days(
+    store: &This,
+    org: OrgId,
+    metric_type: &str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<Vec<crate::DailyRollup>> {
+    common::one_metric(
+        store,
+        org,
+        metric_type,
+        from,
+        to,
+        "SELECT day, sum_micros, count, last_at, last_micros FROM metric_daily \
+         WHERE organization_id = $1 AND metric_type = $2 AND day >= $3 AND day <= $4 ORDER BY day",
+    )
+    .await
+}
+
+/// The named metrics' daily roll-ups for `from..=to`, straight from `metric_daily` (its
+/// primary key makes each metric one contiguous range), by metric and day.
+pub(crate) async fn read_days_in(
+    tx: &mut Tx,
+    org: OrgId,
+    metric_types: &[&str],
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<Vec<crate::DailyRollup>> {
+    let rows = sqlx::query_as::<sqlx::Sqlite, common::DailyRow>(
+        "SELECT metric_type, day, sum_micros, count, last_at, last_micros FROM metric_daily \
+         WHERE organization_id = $1 AND metric_type IN (SELECT value FROM json_each($2)) \
+           AND day >= $3 AND day <= $4 ORDER BY metric_type, day",
+    )
+    .bind(org.as_uuid())
+    .bind(sqlx::types::Json(metric_types))
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows.into_iter().map(common::DailyRow::into_model).collect())
+}
+
 /// Never raised: SQLite's writes are upserts (see `write_points`).
 pub(crate) fn unique_violation(_e: &sqlx::Error) -> bool {
     false
