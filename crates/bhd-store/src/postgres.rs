@@ -51,7 +51,10 @@ impl PgStore {
                     Ok(())
                 })
             })
-            .connect_with(opts)
+            // No JIT: every query here is short, and the planner's estimates for the set-
+            // returning functions of a few of them (the packed days' month list) cross
+            // `jit_above_cost`, so that each execution spent ~10 ms compiling what runs in one.
+            .connect_with(opts.options([("jit", "off")]))
             .await?;
         Ok(Self {
             pool,
