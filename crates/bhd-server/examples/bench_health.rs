@@ -153,10 +153,7 @@ async fn run_fleet(
                 "metric_monthly",
                 "month, sum_micros, count, last_at, last_micros",
             ),
-            (
-                "metric_days_packed",
-                "month, days, sum_micros, count, last_at, last_micros",
-            ),
+            ("metric_days_packed", "month, days"),
             ("metric_pack_pending", "month"),
         ] {
             sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -507,18 +507,15 @@ async fn pack_org(store: &This, org: OrgId, before: chrono::NaiveDate) -> Result
         // A month without days (none left after a time-zone change) packs to nothing: its
         // pending row goes, and readers find no row and no days, as before.
         sqlx::query(
-            "INSERT INTO metric_days_packed (organization_id, metric_type, month, days, sum_micros, count, last_at, last_micros) \
-             SELECT $1, t.m, t.mo, a.days, a.s, a.c, a.la, a.lv \
+            "INSERT INTO metric_days_packed (organization_id, metric_type, month, days) \
+             SELECT $1, t.m, t.mo, a.days \
              FROM UNNEST($2::text[], $3::date[], $4::date[]) AS t(m, mo, next) \
-             CROSS JOIN LATERAL (SELECT array_agg(extract(day FROM d.day)::smallint ORDER BY d.day) AS days, \
-                 array_agg(d.sum_micros ORDER BY d.day) AS s, array_agg(d.count ORDER BY d.day) AS c, \
-                 array_agg(d.last_at ORDER BY d.day) AS la, array_agg(d.last_micros ORDER BY d.day) AS lv \
+             CROSS JOIN LATERAL (SELECT string_agg(bhd_day_record(d.day, d.sum_micros, d.count, d.last_at, d.last_micros), \
+                 ''::bytea ORDER BY d.day) AS days \
                FROM metric_daily d WHERE d.organization_id = $1 AND d.metric_type = t.m \
                  AND d.day >= t.mo AND d.day < t.next) AS a \
              WHERE a.days IS NOT NULL \
-             ON CONFLICT (organization_id, metric_type, month) DO UPDATE SET days = excluded.days, \
-               sum_micros = excluded.sum_micros, count = excluded.count, last_at = excluded.last_at, \
-               last_micros = excluded.last_micros",
+             ON CONFLICT (organization_id, metric_type, month) DO UPDATE SET days = excluded.days",
         )
         .bind(org.as_uuid())
         .bind(&metric)
@@ -533,6 +530,11 @@ async fn pack_org(store: &This, org: OrgId, before: chrono::NaiveDate) -> Result
         }
     }
 }
+
+/// The size of one day's record in `metric_days_packed.days` (migration 0011): int2 day of the
+/// month, then int8 sum_micros, count, last_at (microseconds since the Unix epoch) and
+/// last_micros, big-endian.
+const DAY_RECORD: usize = 34;
 
 /// One metric's daily roll-ups for `from..=to`, in its own read transaction (day and week
 /// series): see [`read_days_in`].
@@ -560,7 +562,7 @@ pub(crate) async fn read_days(
 /// its own index range too (a list of metrics as `= ANY` or `IN` left the metric out of the
 /// index bounds in the generic plan). One statement, so one snapshot: a month packed or
 /// changed meanwhile is seen either packed or as days, never both or neither. Daily rows come
-/// back as one-element arrays, so that both kinds share one row shape.
+/// back as one-record `days` of their month, so that both kinds share one row shape.
 pub(crate) async fn read_days_in(
     tx: &mut Tx,
     org: OrgId,
@@ -569,32 +571,24 @@ pub(crate) async fn read_days_in(
     to: chrono::NaiveDate,
 ) -> Result<Vec<crate::DailyRollup>> {
     use chrono::Datelike;
-    type Row = (
-        String,
-        chrono::NaiveDate,
-        Option<Vec<i16>>,
-        Vec<i64>,
-        Vec<i64>,
-        Vec<Ts>,
-        Vec<i64>,
-    );
     if from > to || metric_types.is_empty() {
         return Ok(Vec::new());
     }
     let first_month = from.with_day(1).unwrap_or(from);
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<(String, chrono::NaiveDate, Vec<u8>)> = sqlx::query_as(
         "WITH t AS MATERIALIZED (SELECT DISTINCT m FROM unnest($2::text[]) AS u(m)), \
          p AS MATERIALIZED ( \
-           SELECT t.m, x.month, x.days, x.sum_micros, x.count, x.last_at, x.last_micros FROM t CROSS JOIN LATERAL ( \
-             SELECT month, days, sum_micros, count, last_at, last_micros FROM metric_days_packed \
+           SELECT t.m, x.month, x.days FROM t CROSS JOIN LATERAL ( \
+             SELECT month, days FROM metric_days_packed \
              WHERE organization_id = $1 AND metric_type = t.m AND month >= $5 AND month <= $4) AS x), \
          gaps AS MATERIALIZED ( \
-           SELECT t.m, GREATEST(g.m::date, $3::date) AS lo, LEAST((g.m + interval '1 month')::date - 1, $4::date) AS hi \
+           SELECT t.m, g.m::date AS month, GREATEST(g.m::date, $3::date) AS lo, \
+             LEAST((g.m + interval '1 month')::date - 1, $4::date) AS hi \
            FROM t CROSS JOIN generate_series($5::timestamp, $4::timestamp, interval '1 month') AS g(m) \
            WHERE NOT EXISTS (SELECT 1 FROM p WHERE p.m = t.m AND p.month = g.m::date)) \
-         SELECT m, month, days, sum_micros, count, last_at, last_micros FROM p \
+         SELECT m, month, days FROM p \
          UNION ALL \
-         SELECT gaps.m, d.day, NULL::smallint[], ARRAY[d.sum_micros], ARRAY[d.count], ARRAY[d.last_at], ARRAY[d.last_micros] \
+         SELECT gaps.m, gaps.month, bhd_day_record(d.day, d.sum_micros, d.count, d.last_at, d.last_micros) \
          FROM gaps CROSS JOIN LATERAL ( \
            SELECT day, sum_micros, count, last_at, last_micros FROM metric_daily \
            WHERE organization_id = $1 AND metric_type = gaps.m AND day >= gaps.lo AND day <= gaps.hi OFFSET 0) AS d",
@@ -606,45 +600,38 @@ pub(crate) async fn read_days_in(
     .bind(first_month)
     .fetch_all(&mut **tx)
     .await?;
-    let mut out = Vec::with_capacity(rows.iter().map(|r| r.3.len()).sum());
-    for (metric_type, at, days, sums, counts, last_ats, lasts) in rows {
+    let mut out = Vec::with_capacity(rows.iter().map(|r| r.2.len() / DAY_RECORD).sum());
+    for (metric_type, month, days) in rows {
         let corrupt = |what: &str| {
-            crate::StoreError::Corrupt(format!("packed days of {metric_type} {at}: {what}"))
+            crate::StoreError::Corrupt(format!("packed days of {metric_type} {month}: {what}"))
         };
-        let n = sums.len();
-        if counts.len() != n
-            || last_ats.len() != n
-            || lasts.len() != n
-            || days.as_ref().is_some_and(|d| d.len() != n)
-        {
-            return Err(corrupt("arrays of different lengths"));
+        if days.len() % DAY_RECORD != 0 {
+            return Err(corrupt("not a whole number of day records"));
         }
-        let values = sums
-            .iter()
-            .zip(&counts)
-            .zip(last_ats.iter().zip(&lasts))
-            .enumerate();
-        for (i, ((&sum, &count), (&last_at, &last))) in values {
-            let day = match &days {
-                None => at,
-                Some(days) => days
-                    .get(i)
-                    .and_then(|&d| u32::try_from(d).ok())
-                    .and_then(|d| at.with_day(d))
-                    .ok_or_else(|| corrupt("a day outside the month"))?,
+        for record in days.chunks_exact(DAY_RECORD) {
+            let int8 = |at: usize| {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&record[at..at + 8]);
+                i64::from_be_bytes(b)
             };
+            let day = u32::try_from(i16::from_be_bytes([record[0], record[1]]))
+                .ok()
+                .and_then(|d| month.with_day(d))
+                .ok_or_else(|| corrupt("a day outside the month"))?;
             // The first and last packed months may reach outside the range asked for.
             if day < from || day > to {
                 continue;
             }
+            let last_at = chrono::DateTime::from_timestamp_micros(int8(18))
+                .ok_or_else(|| corrupt("a time out of range"))?;
             out.push(crate::DailyRollup {
                 metric_type: metric_type.clone(),
                 day,
                 partial: bhd_domain::Partial {
-                    sum_micros: i128::from(sum),
-                    count: u64::try_from(count).unwrap_or(0),
+                    sum_micros: i128::from(int8(2)),
+                    count: u64::try_from(int8(10)).unwrap_or(0),
                     last_at,
-                    last: bhd_domain::Amount::from_micros(last),
+                    last: bhd_domain::Amount::from_micros(int8(26)),
                 },
             });
         }
