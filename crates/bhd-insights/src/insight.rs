@@ -151,8 +151,9 @@ impl Default for InsightOptions {
     }
 }
 
-/// Days of history the anomaly search fits (its scale should reflect recent noise).
-const ANOMALY_FIT_DAYS: usize = 2 * 365;
+/// Days of history the anomaly search fits: a year, so that its scale reflects recent noise (and
+/// the decomposition, most of an organization's recalculation time, stays short).
+const ANOMALY_FIT_DAYS: usize = 365;
 
 const ANOMALY_METHOD: &str =
     "MSTL(7) residuals scored by median and MAD; clear outliers refit at their expectation";

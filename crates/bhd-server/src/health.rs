@@ -110,6 +110,27 @@ pub fn input_from_rollups(
 /// Everything it reads comes from one read transaction: the nightly recomputation runs this
 /// for every organization, and round trips, not rows, are most of its database time.
 pub async fn recalculate(app: &AppState, org: OrgId) -> ApiResult<Score> {
+    recalculate_then(app, org, Evaluation::Queued).await
+}
+
+/// When the alert rules are evaluated after a stored score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evaluation {
+    /// A debounced `alerts.evaluate` job, queued in the score's transaction (a score after an
+    /// ingest: the ingest's own evaluation is merged with it).
+    Queued,
+    /// Right after the score, by the caller's task (the nightly batches: a job of its own per
+    /// organization would cost the queue two more transactions for each one). An evaluation
+    /// that fails is queued instead, to be retried.
+    Inline,
+}
+
+/// [`recalculate`], with the alert evaluation that follows the score run as `evaluation` says.
+pub async fn recalculate_then(
+    app: &AppState,
+    org: OrgId,
+    evaluation: Evaluation,
+) -> ApiResult<Score> {
     // Microseconds: what both engines keep, so the stored time equals the breakdown's.
     let now = app.clock.now().trunc_subsecs(6);
     // The time zone is only known once the organization is read, in the same transaction as
@@ -192,7 +213,7 @@ pub async fn recalculate(app: &AppState, org: OrgId) -> ApiResult<Score> {
                 },
                 insights: &insights,
                 event: Some((crate::realtime::kinds::SCORE_UPDATED, event)),
-                follow_up: Some(FollowUp {
+                follow_up: (evaluation == Evaluation::Queued).then_some(FollowUp {
                     kind: crate::alerts::evaluate::EVALUATE,
                     dedupe_key: &alert_key,
                     debounce: crate::alerts::evaluate::DEBOUNCE,
@@ -200,9 +221,17 @@ pub async fn recalculate(app: &AppState, org: OrgId) -> ApiResult<Score> {
             },
         )
         .await?;
-    crate::jobs::wake();
     if let Some(event) = saved.event {
         crate::realtime::send_logged(app, event).await;
+    }
+    match evaluation {
+        Evaluation::Queued => crate::jobs::wake(),
+        Evaluation::Inline => {
+            if let Err(e) = crate::alerts::evaluate::evaluate(app, org).await {
+                tracing::warn!(error = format!("{e:#}"), org = %org, "alert evaluation after a score failed; queued");
+                crate::alerts::evaluate::soon(app, org).await;
+            }
+        }
     }
     Ok(current)
 }

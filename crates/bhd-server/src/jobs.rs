@@ -17,7 +17,8 @@
 //! - `score.recalculate` (one organization; debounced after every ingest and import, see
 //!   [`after_ingest`]), handled by `crate::health::recalculate`;
 //! - `score.recalculate_all`, enqueued nightly at 03:00 UTC by the `score.nightly` schedule,
-//!   which enqueues one `score.recalculate` per organization;
+//!   which enqueues one `score.recalculate_batch` per 10 organizations (each recalculated and
+//!   its alert rules evaluated in turn; one that fails gets a `score.recalculate` of its own);
 //! - `jobs.purge`, daily at 04:00 UTC: forgets done jobs after 7 days and dead ones after 30;
 //! - `alerts.evaluate` (one organization; debounced after every ingest, import and score
 //!   calculation) and `alerts.evaluate_all` every 15 minutes, see `crate::alerts::evaluate`;
@@ -41,8 +42,16 @@ use tokio::task::JoinSet;
 
 /// Recalculates one organization's health score.
 pub const RECALCULATE: &str = "score.recalculate";
-/// Enqueues a [`RECALCULATE`] for every organization (the nightly full recomputation).
+/// Enqueues a [`RECALCULATE_BATCH`] for every few organizations (the nightly full
+/// recomputation).
 pub const RECALCULATE_ALL: &str = "score.recalculate_all";
+/// Recalculates the scores of the organizations in its payload (`{"organizations": [id, …]}`),
+/// one after the other, each followed by its alert evaluation (a system job).
+pub const RECALCULATE_BATCH: &str = "score.recalculate_batch";
+/// Organizations per [`RECALCULATE_BATCH`]. A job's claim and completion are two transactions:
+/// per organization they cost the nightly run about as much as the score's own reads. Ten
+/// take about half a second, so a node that dies mid-batch repeats little.
+pub const BATCH_SIZE: usize = 10;
 /// Deletes old finished jobs.
 pub const PURGE: &str = "jobs.purge";
 /// Packs the daily roll-ups of complete months (`MetricsStore::pack_days`).
@@ -128,6 +137,7 @@ impl Registry {
     pub fn builtin() -> Self {
         let mut r = Self::new();
         r.register(RECALCULATE_ALL, recalculate_all);
+        r.register(RECALCULATE_BATCH, recalculate_batch);
         r.register(PURGE, purge);
         r.register(PACK_DAYS, pack_days);
         r.register(
@@ -178,23 +188,51 @@ pub fn org_of(job: &Job) -> anyhow::Result<OrgId> {
         .with_context(|| format!("a {} job needs an organization", job.kind))
 }
 
-/// Fans out: one [`RECALCULATE`] per organization, due now (an organization that already has
-/// one queued keeps that one, moved to now if it was later).
+/// Fans out: one [`RECALCULATE_BATCH`] per [`BATCH_SIZE`] organizations, due now.
 async fn recalculate_all(app: AppState, _job: Job) -> anyhow::Result<()> {
     let orgs = app.store.organization_ids().await?;
-    for chunk in orgs.chunks(FAN_OUT_CHUNK) {
-        let now = app.clock.now();
-        let jobs: Vec<NewJob> = chunk
-            .iter()
-            .map(|&org| NewJob::for_org(RECALCULATE, org, now).dedupe(recalculate_key(org)))
-            .collect();
-        app.store.enqueue_many(&jobs, now).await?;
+    let now = app.clock.now();
+    let batches: Vec<NewJob> = orgs
+        .chunks(BATCH_SIZE)
+        .map(|chunk| NewJob {
+            payload: serde_json::json!({ "organizations": chunk }),
+            ..NewJob::system(RECALCULATE_BATCH, now)
+        })
+        .collect();
+    for chunk in batches.chunks(FAN_OUT_CHUNK) {
+        app.store.enqueue_many(chunk, now).await?;
     }
     tracing::info!(
         organizations = orgs.len(),
+        batches = batches.len(),
         "full score recomputation enqueued"
     );
     wake();
+    Ok(())
+}
+
+/// Recalculates each organization of the batch and evaluates its alert rules. One that fails
+/// gets a [`RECALCULATE`] of its own (with its own retries and dead letter), so that it neither
+/// fails the others nor makes a retry of the batch redo them; one deleted since the fan-out is
+/// skipped.
+async fn recalculate_batch(app: AppState, job: Job) -> anyhow::Result<()> {
+    let orgs: Vec<OrgId> = serde_json::from_value(job.payload["organizations"].clone())
+        .context("the batch's organizations")?;
+    let mut retry = Vec::new();
+    for org in orgs {
+        match crate::health::recalculate_then(&app, org, crate::health::Evaluation::Inline).await {
+            Ok(_) | Err(crate::error::ApiError::NotFound) => {}
+            Err(e) => {
+                tracing::warn!(org = %org, error = ?e, "nightly recalculation failed; queued on its own");
+                let now = app.clock.now();
+                retry.push(NewJob::for_org(RECALCULATE, org, now).dedupe(recalculate_key(org)));
+            }
+        }
+    }
+    if !retry.is_empty() {
+        app.store.enqueue_many(&retry, app.clock.now()).await?;
+        wake();
+    }
     Ok(())
 }
 
@@ -301,7 +339,9 @@ pub struct RunnerOptions {
     pub poll: Duration,
     /// How long a claimed job is leased; a handler running longer is stopped and fails.
     pub lease: Duration,
-    /// Jobs claimed and run at once.
+    /// Jobs claimed and run at once. Jobs mostly wait (on the database, on a webhook): eight
+    /// keep two cores busy through the nightly batches where four left them idle a tenth of
+    /// the time.
     pub concurrency: u32,
     /// Pause after the database failed, before trying again.
     pub error_pause: Duration,
@@ -314,7 +354,7 @@ impl Default for RunnerOptions {
         Self {
             poll: Duration::from_millis(250),
             lease: Duration::from_secs(300),
-            concurrency: 4,
+            concurrency: 8,
             error_pause: Duration::from_secs(5),
             stop_grace: Duration::from_secs(10),
         }

@@ -1,6 +1,7 @@
 //! The durable job queue on both engines: retries with exponential backoff, the dead letter,
 //! debounce after ingest, jobs surviving a restart, expired leases, concurrent claims from two
-//! stores (nodes) on one database, and a schedule that fires once across nodes.
+//! stores (nodes) on one database, a schedule that fires once across nodes, and the nightly
+//! batches (an organization that fails gets a job of its own).
 //!
 //! Time is the server's manual clock: tests move it past a backoff or a lease instead of
 //! sleeping. Test-only kinds (`test.*`) are run by a `JobRunner` the test builds and drives
@@ -29,6 +30,7 @@ on_both_engines!(
     an_expired_lease_is_claimed_again,
     concurrent_claims_from_two_nodes_are_disjoint,
     the_nightly_schedule_fires_once_across_nodes,
+    a_nightly_batch_keeps_going_past_a_failing_organization,
 );
 
 fn org_of(s: &Session) -> OrgId {
@@ -465,24 +467,36 @@ async fn queued_jobs_survive_a_restart(engine: Engine) {
         if fan_out.state != JobState::Done {
             return Err(format!("fan-out {fan_out:?}"));
         }
-        // Ann's may be two: her queued one and the fan-out's, if hers had started by then.
-        for org in [ann_org, bob_org] {
-            let js = jobs_of(&*b.store, JobScope::Organization(org), jobs::RECALCULATE).await;
-            if js.is_empty() || js.iter().any(|j| j.state != JobState::Done) {
-                return Err(format!("{org}: {js:?}"));
-            }
+        // The fan-out's batch holds both organizations (and is done); Ann's own ran too.
+        let batches = jobs_of(&*b.store, JobScope::System, jobs::RECALCULATE_BATCH).await;
+        let [batch] = batches.as_slice() else {
+            return Err(format!("batches: {batches:?}"));
+        };
+        if batch.state != JobState::Done {
+            return Err(format!("{batch:?}"));
+        }
+        let mut held: Vec<String> = serde_json::from_value(batch.payload["organizations"].clone())
+            .map_err(|e| e.to_string())?;
+        held.sort();
+        let mut want = vec![ann_org.to_string(), bob_org.to_string()];
+        want.sort();
+        if held != want {
+            return Err(format!("batch of {held:?}"));
+        }
+        if job(&b, ann_job).await.state != JobState::Done {
+            return Err("Ann's own recalculation".into());
         }
         Ok(())
     })
     .await;
-    assert_eq!(job(&b, ann_job).await.state, JobState::Done);
+    // Bob had none of his own: the batch recalculated him.
     let bobs = jobs_of(
         &*b.store,
         JobScope::Organization(bob_org),
         jobs::RECALCULATE,
     )
     .await;
-    assert_eq!(bobs.len(), 1, "{bobs:?}");
+    assert!(bobs.is_empty(), "{bobs:?}");
     for org in [ann_org, bob_org] {
         assert!(b.store.latest_score(org).await.unwrap().is_some());
     }
@@ -653,12 +667,10 @@ async fn the_nightly_schedule_fires_once_across_nodes(engine: Engine) {
         if f.state != JobState::Done {
             return Err(format!("{f:?}"));
         }
-        for org in [ann, bob] {
-            let js = jobs_of(&*app.store, JobScope::Organization(org), jobs::RECALCULATE).await;
-            match js.as_slice() {
-                [j] if j.state == JobState::Done => {}
-                other => return Err(format!("{org}: {other:?}")),
-            }
+        let batches = jobs_of(&*app.store, JobScope::System, jobs::RECALCULATE_BATCH).await;
+        match batches.as_slice() {
+            [b] if b.state == JobState::Done => {}
+            other => return Err(format!("batches: {other:?}")),
         }
         Ok(())
     })
@@ -718,4 +730,95 @@ async fn runners_store(app: &TestApp) -> Arc<dyn Store> {
     bhd_store::connect(&app.state.config.database_url)
         .await
         .unwrap()
+}
+
+/// Writes a time zone no recalculation can read, past the API (which refuses it), as the
+/// database's owner.
+async fn corrupt_time_zone(app: &TestApp, org: OrgId) {
+    use sqlx::Connection;
+    let url = &app.state.config.database_url;
+    match engine_of(url) {
+        Engine::Postgres => {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query("UPDATE organizations SET timezone = 'Mars/Olympus_Mons' WHERE id = $1")
+                .bind(org.as_uuid())
+                .execute(&mut c)
+                .await
+                .unwrap();
+        }
+        Engine::Sqlite => {
+            let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+            sqlx::query("UPDATE organizations SET timezone = 'Mars/Olympus_Mons' WHERE id = $1")
+                .bind(org.as_uuid())
+                .execute(&mut c)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+fn engine_of(url: &str) -> Engine {
+    if url.starts_with("postgres") {
+        Engine::Postgres
+    } else {
+        Engine::Sqlite
+    }
+}
+
+async fn a_nightly_batch_keeps_going_past_a_failing_organization(engine: Engine) {
+    let Some(app) = TestApp::spawn(engine).await else {
+        return;
+    };
+    let ann = org_of(&app.signup("ann@example.com", "Ann Co").await);
+    let bob = org_of(&app.signup("bob@example.com", "Bob Co").await);
+    let cat = org_of(&app.signup("cat@example.com", "Cat Co").await);
+    corrupt_time_zone(&app, bob).await;
+    // Deleted since the fan-out: skipped.
+    let gone = OrgId::generate();
+    let now = app.clock.now_for_tests();
+    let batch = jobs::enqueue(
+        &app.state,
+        NewJob {
+            payload: json!({ "organizations": [ann, gone, bob, cat] }),
+            ..NewJob::system(jobs::RECALCULATE_BATCH, now)
+        },
+    )
+    .await
+    .unwrap();
+    jobs::wake();
+    eventually(15, "the batch", || async {
+        let b = job(&app, batch).await;
+        if b.state != JobState::Done {
+            return Err(format!("{b:?}"));
+        }
+        Ok(())
+    })
+    .await;
+    // Done in one attempt: Bob's failure neither failed the batch nor stopped it before Cat.
+    assert_eq!(job(&app, batch).await.attempts, 1);
+    for org in [ann, cat] {
+        assert!(
+            app.store.latest_score(org).await.unwrap().is_some(),
+            "{org}"
+        );
+        // Their alert rules were evaluated in the batch (the first evaluation seeds the
+        // defaults), not left to a job of their own.
+        assert!(
+            !app.store.alert_rules(org).await.unwrap().is_empty(),
+            "{org}"
+        );
+        let own = jobs_of(&*app.store, JobScope::Organization(org), jobs::RECALCULATE).await;
+        assert!(own.is_empty(), "{own:?}");
+    }
+    assert!(app.store.latest_score(bob).await.unwrap().is_none());
+    let bobs = jobs_of(&*app.store, JobScope::Organization(bob), jobs::RECALCULATE).await;
+    let [own] = bobs.as_slice() else {
+        panic!("Bob gets one recalculation of his own: {bobs:?}");
+    };
+    assert_eq!(
+        own.dedupe_key.as_deref(),
+        Some(jobs::recalculate_key(bob).as_str())
+    );
+    let none = jobs_of(&*app.store, JobScope::Organization(gone), jobs::RECALCULATE).await;
+    assert!(none.is_empty(), "{none:?}");
 }
