@@ -85,20 +85,22 @@ pub fn input_from_rollups(
     kinds: &HashMap<String, Kind>,
 ) -> ScoreInput {
     let mut input = ScoreInput::new(industry, as_of, now);
-    for r in rows {
-        let Some(kind) = kinds.get(&r.metric_type) else {
+    // Rows come grouped by metric: its kind and last point are looked up once per group (the
+    // nightly recomputation does this for every organization).
+    for group in rows.chunk_by(|a, b| a.metric_type == b.metric_type) {
+        let metric = &group[0].metric_type;
+        let Some(kind) = kinds.get(metric) else {
             continue;
         };
-        let seen = input
-            .last_seen
-            .entry(r.metric_type.clone())
-            .or_insert(r.partial.last_at);
-        *seen = (*seen).max(r.partial.last_at);
-        if r.day > as_of {
+        let Some(last_at) = group.iter().map(|r| r.partial.last_at).max() else {
             continue;
-        }
-        if let Some(v) = r.partial.finish(*kind) {
-            input.set(&r.metric_type, r.day, v.to_f64());
+        };
+        let seen = input.last_seen.entry(metric.clone()).or_insert(last_at);
+        *seen = (*seen).max(last_at);
+        for r in group.iter().filter(|r| r.day <= as_of) {
+            if let Some(v) = r.partial.finish(*kind) {
+                input.set(metric, r.day, v.to_f64());
+            }
         }
     }
     input
@@ -266,17 +268,21 @@ pub async fn extra_insights(
     let first = today - Duration::days(INSIGHT_DAYS);
     let mut series: std::collections::BTreeMap<String, Vec<(NaiveDate, f64)>> =
         std::collections::BTreeMap::new();
-    for r in rows.iter().filter(|r| r.day >= first && r.day <= today) {
-        let Some(def) = bhd_domain::metrics::canonical_def(&r.metric_type) else {
+    // Rows come grouped by metric: one definition lookup and one map entry per group.
+    for group in rows.chunk_by(|a, b| a.metric_type == b.metric_type) {
+        let metric = &group[0].metric_type;
+        let Some(def) = bhd_domain::metrics::canonical_def(metric) else {
             continue;
         };
-        if let Some(v) = r.partial.finish(def.kind) {
-            series
-                .entry(r.metric_type.clone())
-                .or_default()
-                .push((r.day, v.to_f64()));
-        }
+        let points = series.entry(metric.clone()).or_default();
+        points.extend(
+            group
+                .iter()
+                .filter(|r| r.day >= first && r.day <= today)
+                .filter_map(|r| Some((r.day, r.partial.finish(def.kind)?.to_f64()))),
+        );
     }
+    series.retain(|_, points| !points.is_empty());
     if series.is_empty() {
         return Ok(Vec::new());
     }
