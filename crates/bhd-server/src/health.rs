@@ -274,15 +274,15 @@ pub async fn extra_insights(
         let Some(def) = bhd_domain::metrics::canonical_def(metric) else {
             continue;
         };
-        let points = series.entry(metric.clone()).or_default();
-        points.extend(
-            group
-                .iter()
-                .filter(|r| r.day >= first && r.day <= today)
-                .filter_map(|r| Some((r.day, r.partial.finish(def.kind)?.to_f64()))),
-        );
+        let points: Vec<(NaiveDate, f64)> = group
+            .iter()
+            .filter(|r| r.day >= first && r.day <= today)
+            .filter_map(|r| Some((r.day, r.partial.finish(def.kind)?.to_f64())))
+            .collect();
+        if !points.is_empty() {
+            series.entry(metric.clone()).or_default().extend(points);
+        }
     }
-    series.retain(|_, points| !points.is_empty());
     if series.is_empty() {
         return Ok(Vec::new());
     }

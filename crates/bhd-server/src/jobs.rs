@@ -224,13 +224,17 @@ async fn recalculate_batch(app: AppState, job: Job) -> anyhow::Result<()> {
             Ok(_) | Err(crate::error::ApiError::NotFound) => {}
             Err(e) => {
                 tracing::warn!(org = %org, error = ?e, "nightly recalculation failed; queued on its own");
-                let now = app.clock.now();
-                retry.push(NewJob::for_org(RECALCULATE, org, now).dedupe(recalculate_key(org)));
+                retry.push(org);
             }
         }
     }
     if !retry.is_empty() {
-        app.store.enqueue_many(&retry, app.clock.now()).await?;
+        let now = app.clock.now();
+        let jobs: Vec<NewJob> = retry
+            .into_iter()
+            .map(|org| NewJob::for_org(RECALCULATE, org, now).dedupe(recalculate_key(org)))
+            .collect();
+        app.store.enqueue_many(&jobs, now).await?;
         wake();
     }
     Ok(())
