@@ -158,8 +158,9 @@ const ANOMALY_FIT_DAYS: usize = 365;
 const ANOMALY_METHOD: &str =
     "MSTL(7) residuals scored by median and MAD; clear outliers refit at their expectation";
 
-const RUNWAY_METHOD: &str = "MSTL(7) + ETS with an undamped additive trend on the accumulated \
-                             net cash flow, added to the last cash balance";
+const RUNWAY_METHOD: &str = "ETS with an undamped additive trend on the accumulated net cash flow \
+                             at the end of each week (MSTL(7) on daily totals under ten weeks), \
+                             added to the last cash balance";
 
 /// The insights for revenue, expenses and cash found in `series` (canonical metric name →
 /// daily points; stocks as the day's closing value, flows as the day's total), generated at

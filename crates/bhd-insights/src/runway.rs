@@ -105,13 +105,7 @@ pub fn runway(
     let base = acc;
     // Whatever days lie between the flow's end and as_of are already in the cash balance.
     let skip = (as_of - flow_end).num_days().max(0) as usize;
-    let fc = forecast_with(
-        &cumulative,
-        7,
-        horizon_days + skip,
-        level,
-        TrendSpec::Linear,
-    )?;
+    let fc = accumulated_forecast(&cumulative, base, horizon_days + skip, level)?;
     let anchor = |v: &[f64]| -> Vec<f64> {
         let at_as_of = if skip == 0 { base } else { v[skip - 1] };
         v[skip..].iter().map(|x| cash + (x - at_as_of)).collect()
@@ -162,9 +156,73 @@ pub fn runway(
             upper,
             level,
             seasonal_period: fc.seasonal_period,
-            gaps_filled: fc.gaps_filled,
+            gaps_filled: flow.values.iter().filter(|v| !v.is_finite()).count(),
             log_scale: false,
         },
         horizon_days,
     })
+}
+
+/// Days of flow from which the burn is fit to whole weeks rather than days.
+const WEEKLY_FROM_DAYS: usize = 7 * crate::forecast::MIN_OBSERVATIONS;
+
+/// The forecast of the accumulated flow `cumulative` (ending at `base`) for the next `steps`
+/// days. From ten weeks of flow on, it is fit to the running total at the end of each week
+/// back from the last day and the weekly steps are joined by straight lines: a week holds
+/// every weekday once, so the weekly season is gone without a decomposition, and exponential
+/// smoothing fits a seventh of the points (its optimiser was most of a recalculation's time;
+/// the burn is a trend over months, which weekly points show as well). A shorter flow is fit
+/// day by day, with the weekly season removed by MSTL.
+fn accumulated_forecast(
+    cumulative: &[f64],
+    base: f64,
+    steps: usize,
+    level: f64,
+) -> Result<Forecast, InsightError> {
+    if cumulative.len() < WEEKLY_FROM_DAYS {
+        return forecast_with(cumulative, 7, steps, level, TrendSpec::Linear);
+    }
+    let mut weekly: Vec<f64> = cumulative.iter().rev().step_by(7).copied().collect();
+    weekly.reverse();
+    let fc = forecast_with(&weekly, 1, steps.div_ceil(7), level, TrendSpec::Linear)?;
+    let daily = |w: &[f64]| -> Vec<f64> {
+        (1..=steps)
+            .map(|d| {
+                let (week, day) = (d / 7, d % 7);
+                let from = if week == 0 { base } else { w[week - 1] };
+                if day == 0 {
+                    from
+                } else {
+                    from + (w[week] - from) * day as f64 / 7.0
+                }
+            })
+            .collect()
+    };
+    Ok(Forecast {
+        point: daily(&fc.point),
+        lower: daily(&fc.lower),
+        upper: daily(&fc.upper),
+        ..fc
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weekly_steps_are_joined_day_by_day_from_the_last_total() {
+        // A straight line of −100 a day: the weekly fit and its daily path follow it exactly.
+        let cumulative: Vec<f64> = (1..=140).map(|d| -100.0 * d as f64).collect();
+        let base = cumulative[cumulative.len() - 1];
+        let fc = accumulated_forecast(&cumulative, base, 10, 0.8).unwrap();
+        assert_eq!(fc.point.len(), 10);
+        assert_eq!(fc.seasonal_period, None);
+        for (d, p) in fc.point.iter().enumerate() {
+            let truth = base - 100.0 * (d + 1) as f64;
+            assert!((p - truth).abs() < 1.0, "day {}: {p} vs {truth}", d + 1);
+        }
+        // The interval widens from nothing at the last observed total.
+        assert!(fc.upper[0] - fc.lower[0] <= fc.upper[9] - fc.lower[9] + 1e-9);
+    }
 }

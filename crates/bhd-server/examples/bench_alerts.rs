@@ -21,6 +21,10 @@
 //! PostgreSQL comes from BHD_TEST_DATABASE_URL (default
 //! postgres://postgres@127.0.0.1:5432/postgres); the benchmark database is dropped at the end.
 
+// The allocator `bhd` runs with (crates/bhd/src/main.rs), so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use bhd_server::clock::SystemClock;
 use bhd_server::config::{Config, Secret};
 use serde_json::{Value, json};

@@ -14,6 +14,10 @@
 //! `GET /metrics/{type}/series` for a 5-year range at month and day granularity.
 //! PostgreSQL comes from BHD_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 
+// The allocator `bhd` runs with (crates/bhd/src/main.rs), so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use bhd_server::clock::SystemClock;
 use bhd_server::config::{Config, Secret};
 use serde_json::{Value, json};

@@ -13,6 +13,10 @@
 //! the ingest request to receiving its `metrics.ingested` event (an upper bound of the fan-out
 //! delay: it includes the ingest itself). Prints p50, p99 and max over N × E deliveries.
 
+// The allocator `bhd` runs with (crates/bhd/src/main.rs), so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use serde_json::{Value, json};
 use std::process::{Command, Stdio};
 use std::sync::Arc;

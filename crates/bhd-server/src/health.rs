@@ -143,15 +143,13 @@ pub async fn recalculate_then(
         .with_day(1)
         .and_then(|d| d.checked_sub_months(Months::new(HISTORY_MONTHS + 2)))
         .unwrap_or(utc_today);
+    let daily: Vec<(&str, NaiveDate)> = INSIGHT_METRICS
+        .iter()
+        .map(|(m, days)| (*m, utc_today - Duration::days(days + 1)))
+        .collect();
     let inputs = app
         .store
-        .score_inputs(
-            org,
-            wide_from_month,
-            &INSIGHT_METRICS,
-            utc_today - Duration::days(INSIGHT_DAYS + 1),
-            utc_today + Duration::days(1),
-        )
+        .score_inputs(org, wide_from_month, &daily, utc_today + Duration::days(1))
         .await?;
     let o = inputs.organization;
     let tz = TimeZone::parse(&o.timezone)
@@ -242,22 +240,29 @@ pub async fn recalculate_then(
 /// removed from growth before looking for trend changes.
 const INSIGHT_DAYS: i64 = 3 * 365 + 1;
 
-/// The daily series the insights read (a few thousand rows, not every metric's history).
-const INSIGHT_METRICS: [&str; 6] = {
+/// Daily history read for the runway alone (the cash balance and the flows the net cash flow
+/// is made from): its fit window before the last cash balance, and a quarter more, so that a
+/// balance up to three months old is projected from a whole window. A third of what the
+/// flows' forecasts read, and these are four of the six series.
+const RUNWAY_DAYS: i64 = bhd_insights::runway::FIT_DAYS as i64 + 92;
+
+/// The daily series the insights read and how many days back each (a few thousand rows, not
+/// every metric's history).
+const INSIGHT_METRICS: [(&str, i64); 6] = {
     use bhd_insights::insight::names;
     [
-        names::REVENUE,
-        names::EXPENSES,
-        names::COGS,
-        names::OPERATING_CASH_FLOW,
-        names::NET_PROFIT,
-        names::CASH,
+        (names::REVENUE, INSIGHT_DAYS),
+        (names::EXPENSES, INSIGHT_DAYS),
+        (names::COGS, RUNWAY_DAYS),
+        (names::OPERATING_CASH_FLOW, RUNWAY_DAYS),
+        (names::NET_PROFIT, RUNWAY_DAYS),
+        (names::CASH, RUNWAY_DAYS),
     ]
 };
 
 /// Insights that do not come from the score itself: forecasts, runway, anomalies and trend
-/// changes, computed by `bhd-insights` from the daily roll-ups of [`INSIGHT_METRICS`] over the
-/// last [`INSIGHT_DAYS`] local days (off the async runtime: model fitting is CPU work).
+/// changes, computed by `bhd-insights` from the daily roll-ups of [`INSIGHT_METRICS`], each over
+/// its number of last local days (off the async runtime: model fitting is CPU work).
 pub async fn extra_insights(
     o: &bhd_store::Organization,
     tz: chrono_tz::Tz,
@@ -265,15 +270,18 @@ pub async fn extra_insights(
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<NewInsight>> {
     let today = bhd_domain::period::local_date(now, tz);
-    let first = today - Duration::days(INSIGHT_DAYS);
     let mut series: std::collections::BTreeMap<String, Vec<(NaiveDate, f64)>> =
         std::collections::BTreeMap::new();
     // Rows come grouped by metric: one definition lookup and one map entry per group.
     for group in rows.chunk_by(|a, b| a.metric_type == b.metric_type) {
         let metric = &group[0].metric_type;
-        let Some(def) = bhd_domain::metrics::canonical_def(metric) else {
+        let (Some(def), Some((_, days))) = (
+            bhd_domain::metrics::canonical_def(metric),
+            INSIGHT_METRICS.iter().find(|(m, _)| m == metric),
+        ) else {
             continue;
         };
+        let first = today - Duration::days(*days);
         let points: Vec<(NaiveDate, f64)> = group
             .iter()
             .filter(|r| r.day >= first && r.day <= today)

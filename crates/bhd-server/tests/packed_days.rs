@@ -413,6 +413,35 @@ async fn packing_during_ingest_never_keeps_a_stale_month() {
             })
             .collect();
         assert_eq!(got, all_truth);
+        // Each metric from its own first day (the recalculation's read): one starting inside
+        // a month, one on a month's first day, one unknown.
+        let firsts = [
+            ("revenue", from + chrono::Duration::days(47)),
+            ("cash_balance", from + chrono::Duration::days(59)),
+            ("no_such_metric", from),
+        ];
+        let inputs = app
+            .store
+            .score_inputs(org, from, &firsts, to)
+            .await
+            .unwrap();
+        let got: Vec<(String, chrono::NaiveDate, i64, i64)> = inputs
+            .daily
+            .into_iter()
+            .map(|r| {
+                let sum = i64::try_from(r.partial.sum_micros).unwrap();
+                (r.metric_type, r.day, sum, r.partial.count as i64)
+            })
+            .collect();
+        let want: Vec<_> = all_truth
+            .iter()
+            .filter(|(m, d, _, _)| firsts.iter().any(|(f, first)| f == m && d >= first))
+            .cloned()
+            .collect();
+        assert!(
+            want.iter().any(|r| r.0 == "revenue") && want.iter().any(|r| r.0 == "cash_balance")
+        );
+        assert_eq!(got, want);
         let (packed, _) = packed_and_pending(&app, &s.org_id).await;
         if packed == 0 {
             break;

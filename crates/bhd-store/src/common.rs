@@ -1146,7 +1146,24 @@ pub(super) async fn daily_of_in(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<DailyRollup>> {
-    super::read_days_in(tx, org, metric_types, from, to).await
+    let wanted: Vec<(&str, NaiveDate)> = metric_types.iter().map(|m| (*m, from)).collect();
+    super::read_days_in(tx, org, &wanted, to).await
+}
+
+/// Each metric once, with the earliest day asked for it, leaving out those whose first day
+/// is after `to` (the engines' `read_days_in` then read one index range per metric).
+pub(super) fn days_wanted<'a>(
+    wanted: &[(&'a str, NaiveDate)],
+    to: NaiveDate,
+) -> Vec<(&'a str, NaiveDate)> {
+    let mut out: Vec<(&str, NaiveDate)> = Vec::with_capacity(wanted.len());
+    for &(metric, from) in wanted.iter().filter(|(_, from)| *from <= to) {
+        match out.iter_mut().find(|(m, _)| *m == metric) {
+            Some(seen) => seen.1 = seen.1.min(from),
+            None => out.push((metric, from)),
+        }
+    }
+    out
 }
 
 #[async_trait]

@@ -134,7 +134,8 @@ pub struct ScoreInputs {
     /// Monthly roll-ups of every metric from the month asked for on, by metric then month
     /// (`day` is the month's first day).
     pub monthly: Vec<DailyRollup>,
-    /// Daily roll-ups of the metrics asked for over the days asked for, by metric then day.
+    /// Daily roll-ups of the metrics asked for over the days asked for, by day within each
+    /// metric (each metric's days together).
     pub daily: Vec<DailyRollup>,
     /// The latest stored calculation.
     pub latest: Option<HealthRecord>,
@@ -150,13 +151,13 @@ pub trait HealthStore: Send + Sync + 'static {
     async fn save_score(&self, org: OrgId, score: NewScore<'_>) -> Result<SavedScore>;
     /// What a recalculation reads: the organization, its custom metric types, the monthly
     /// roll-ups of local months from `from_month` (a month's first day) on, the daily roll-ups
-    /// of `daily_metrics` for local days `daily_from..=daily_to`, and the latest calculation.
+    /// of each `(metric, first day)` of `daily` for its local days up to `daily_to`, and the
+    /// latest calculation.
     async fn score_inputs(
         &self,
         org: OrgId,
         from_month: NaiveDate,
-        daily_metrics: &[&str],
-        daily_from: NaiveDate,
+        daily: &[(&str, NaiveDate)],
         daily_to: NaiveDate,
     ) -> Result<ScoreInputs>;
     /// The latest calculation (by `calculated_at`), if any.

@@ -303,8 +303,7 @@ impl crate::HealthStore for This {
         &self,
         org: OrgId,
         from_month: NaiveDate,
-        daily_metrics: &[&str],
-        daily_from: NaiveDate,
+        daily: &[(&str, NaiveDate)],
         daily_to: NaiveDate,
     ) -> Result<ScoreInputs> {
         let mut tx = self.read_tx(Ctx::org(org)).await?;
@@ -321,7 +320,7 @@ impl crate::HealthStore for This {
         .into_iter()
         .map(super::DailyRow::into_model)
         .collect();
-        let daily = super::daily_of_in(&mut tx, org, daily_metrics, daily_from, daily_to).await?;
+        let daily = super::super::read_days_in(&mut tx, org, daily, daily_to).await?;
         let latest = latest_score_in(&mut tx, org).await?;
         tx.commit().await?;
         Ok(ScoreInputs {

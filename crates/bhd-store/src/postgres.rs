@@ -546,7 +546,7 @@ pub(crate) async fn read_days(
     to: chrono::NaiveDate,
 ) -> Result<Vec<crate::DailyRollup>> {
     let mut tx = store.read_tx(Ctx::org(org)).await?;
-    let out = read_days_in(&mut tx, org, &[metric_type], from, to).await?;
+    let out = read_days_in(&mut tx, org, &[(metric_type, from)], to).await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -566,25 +566,26 @@ pub(crate) async fn read_days(
 pub(crate) async fn read_days_in(
     tx: &mut Tx,
     org: OrgId,
-    metric_types: &[&str],
-    from: chrono::NaiveDate,
+    wanted: &[(&str, chrono::NaiveDate)],
     to: chrono::NaiveDate,
 ) -> Result<Vec<crate::DailyRollup>> {
     use chrono::Datelike;
-    if from > to || metric_types.is_empty() {
+    let wanted = common::days_wanted(wanted, to);
+    if wanted.is_empty() {
         return Ok(Vec::new());
     }
-    let first_month = from.with_day(1).unwrap_or(from);
+    let (metrics, froms): (Vec<&str>, Vec<chrono::NaiveDate>) = wanted.iter().copied().unzip();
     let mut rows: Vec<(String, chrono::NaiveDate, Vec<u8>)> = sqlx::query_as(
-        "WITH t AS MATERIALIZED (SELECT DISTINCT m FROM unnest($2::text[]) AS u(m)), \
+        "WITH t AS MATERIALIZED ( \
+           SELECT m, f, date_trunc('month', f)::date AS fm FROM unnest($2::text[], $3::date[]) AS u(m, f)), \
          p AS MATERIALIZED ( \
            SELECT t.m, x.month, x.days FROM t CROSS JOIN LATERAL ( \
              SELECT month, days FROM metric_days_packed \
-             WHERE organization_id = $1 AND metric_type = t.m AND month >= $5 AND month <= $4) AS x), \
+             WHERE organization_id = $1 AND metric_type = t.m AND month >= t.fm AND month <= $4) AS x), \
          gaps AS MATERIALIZED ( \
-           SELECT t.m, g.m::date AS month, GREATEST(g.m::date, $3::date) AS lo, \
+           SELECT t.m, g.m::date AS month, GREATEST(g.m::date, t.f) AS lo, \
              LEAST((g.m + interval '1 month')::date - 1, $4::date) AS hi \
-           FROM t CROSS JOIN generate_series($5::timestamp, $4::timestamp, interval '1 month') AS g(m) \
+           FROM t CROSS JOIN LATERAL generate_series(t.fm::timestamp, $4::timestamp, interval '1 month') AS g(m) \
            WHERE NOT EXISTS (SELECT 1 FROM p WHERE p.m = t.m AND p.month = g.m::date)) \
          SELECT m, month, days FROM p \
          UNION ALL \
@@ -594,10 +595,9 @@ pub(crate) async fn read_days_in(
            WHERE organization_id = $1 AND metric_type = gaps.m AND day >= gaps.lo AND day <= gaps.hi OFFSET 0) AS d",
     )
     .bind(org.as_uuid())
-    .bind(metric_types)
-    .bind(from)
+    .bind(&metrics)
+    .bind(&froms)
     .bind(to)
-    .bind(first_month)
     .fetch_all(&mut **tx)
     .await?;
     // Packed months and loose days (a row each) arrive in no particular order; a packed
@@ -606,6 +606,10 @@ pub(crate) async fn read_days_in(
     rows.sort_unstable_by(|a, b| (&a.0, a.1, a.2.get(..2)).cmp(&(&b.0, b.1, b.2.get(..2))));
     let mut out = Vec::with_capacity(rows.iter().map(|r| r.2.len() / DAY_RECORD).sum());
     for (metric_type, month, days) in rows {
+        let from = wanted
+            .iter()
+            .find(|(m, _)| *m == metric_type)
+            .map_or(to, |(_, f)| *f);
         let corrupt = |what: &str| {
             crate::StoreError::Corrupt(format!("packed days of {metric_type} {month}: {what}"))
         };

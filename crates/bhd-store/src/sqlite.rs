@@ -297,18 +297,21 @@ pub(crate) async fn read_days(
 pub(crate) async fn read_days_in(
     tx: &mut Tx,
     org: OrgId,
-    metric_types: &[&str],
-    from: chrono::NaiveDate,
+    wanted: &[(&str, chrono::NaiveDate)],
     to: chrono::NaiveDate,
 ) -> Result<Vec<crate::DailyRollup>> {
+    let wanted = common::days_wanted(wanted, to);
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
     let rows = sqlx::query_as::<sqlx::Sqlite, common::DailyRow>(
-        "SELECT metric_type, day, sum_micros, count, last_at, last_micros FROM metric_daily \
-         WHERE organization_id = $1 AND metric_type IN (SELECT value FROM json_each($2)) \
-           AND day >= $3 AND day <= $4 ORDER BY metric_type, day",
+        "SELECT d.metric_type, d.day, d.sum_micros, d.count, d.last_at, d.last_micros \
+         FROM json_each($2) AS w JOIN metric_daily AS d \
+           ON d.organization_id = $1 AND d.metric_type = w.value ->> 0 AND d.day >= w.value ->> 1 \
+         WHERE d.day <= $3 ORDER BY d.metric_type, d.day",
     )
     .bind(org.as_uuid())
-    .bind(sqlx::types::Json(metric_types))
-    .bind(from)
+    .bind(sqlx::types::Json(&wanted))
     .bind(to)
     .fetch_all(&mut **tx)
     .await?;
