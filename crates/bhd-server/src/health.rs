@@ -200,13 +200,14 @@ pub async fn recalculate_then(
         "calculated_at": now,
     });
     let alert_key = crate::alerts::evaluate::key(org);
+    let stored_figures = figures(&current);
     let saved = app
         .store
         .save_score(
             org,
             NewScore {
                 health: StoredHealth {
-                    figures: figures(&current),
+                    figures: stored_figures,
                     model_version: current.model_version.clone(),
                     breakdown,
                     calculated_at: now,
@@ -227,7 +228,11 @@ pub async fn recalculate_then(
     match evaluation {
         Evaluation::Queued => crate::jobs::wake(),
         Evaluation::Inline => {
-            if let Err(e) = crate::alerts::evaluate::evaluate(app, org).await {
+            let known = crate::alerts::evaluate::Known {
+                figures: &stored_figures,
+                score: &current,
+            };
+            if let Err(e) = crate::alerts::evaluate::evaluate_after(app, org, Some(known)).await {
                 tracing::warn!(error = format!("{e:#}"), org = %org, "alert evaluation after a score failed; queued");
                 crate::alerts::evaluate::soon(app, org).await;
             }

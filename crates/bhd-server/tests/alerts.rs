@@ -27,6 +27,7 @@ on_both_engines!(
     window_change_and_percentage_rules_fire_and_clear,
     anomaly_and_score_rules_fire_and_clear,
     factor_rules_fire_and_clear,
+    a_nightly_batch_evaluates_on_the_score_it_just_made,
     ingest_scores_and_the_schedule_evaluate_through_the_queue,
     one_open_alert_per_rule_under_repeated_crossings,
     for_duration_and_cooldown_damp_a_flapping_series,
@@ -637,6 +638,45 @@ async fn factor_rules_fire_and_clear(engine: Engine) {
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0].event, "alert.resolved");
     assert_eq!(changes[0].alert.current_value.as_deref(), Some("7"));
+}
+
+/// The nightly batch evaluates right after each score with the score in hand (not read back):
+/// the default runway rule fires on the very KPI the stored breakdown holds, and an
+/// evaluation that reads the score back finds nothing more to do.
+async fn a_nightly_batch_evaluates_on_the_score_it_just_made(engine: Engine) {
+    let Some(app) = spawn(engine).await else {
+        return;
+    };
+    let s = app.signup("owner@a.test", "Acme").await;
+    let now = app.clock.now_for_tests();
+    // 10,000 in cash and about 5,100 a month going out: two months of runway.
+    for d in (1..=150).step_by(10) {
+        let t = now - TimeDelta::days(d);
+        push(&app, &s, "cash_balance", "10000", t).await;
+        push(&app, &s, "operating_cash_flow", "-1700", t).await;
+    }
+    let org = org_of(&s);
+    bhd_server::health::recalculate_then(&app.state, org, bhd_server::health::Evaluation::Inline)
+        .await
+        .unwrap();
+    let latest = app.store.latest_score(org).await.unwrap().unwrap();
+    let score: bhd_domain::score::Score = serde_json::from_value(latest.health.breakdown).unwrap();
+    let kpi = score
+        .categories
+        .iter()
+        .flat_map(|c| &c.factors)
+        .find(|f| f.name == bhd_domain::score::FactorId::CashRunway)
+        .and_then(|f| f.value)
+        .expect("a runway KPI");
+    assert!(kpi < 6.0, "{kpi}");
+    let active = alerts(&app, &s, "active").await;
+    let runway = active
+        .iter()
+        .find(|a| a["target"] == json!({"factor": "cash_runway"}))
+        .unwrap_or_else(|| panic!("a runway alert: {active:?}"));
+    let shown: f64 = runway["current_value"].as_str().unwrap().parse().unwrap();
+    assert!((shown - kpi).abs() < 0.01, "{shown} vs {kpi}");
+    assert!(evaluate(&app, &s).await.is_empty());
 }
 
 async fn ingest_scores_and_the_schedule_evaluate_through_the_queue(engine: Engine) {

@@ -91,8 +91,22 @@ fn state_of(r: &bhd_store::AlertRuleRecord) -> RuleState {
     }
 }
 
-/// Reads what the rules need (and nothing else), in one read transaction.
-async fn facts(app: &AppState, org: OrgId, specs: &[&RuleSpec]) -> anyhow::Result<Facts> {
+/// A score its caller has just calculated and stored: the latest, so the evaluation that
+/// follows it in the same task need not read it (and parse its breakdown) back.
+#[derive(Clone, Copy)]
+pub struct Known<'a> {
+    pub figures: &'a HealthFigures,
+    pub score: &'a Score,
+}
+
+/// Reads what the rules need (and nothing else), in one read transaction; the latest score
+/// is `known` when the caller has it.
+async fn facts(
+    app: &AppState,
+    org: OrgId,
+    specs: &[&RuleSpec],
+    known: Option<Known<'_>>,
+) -> anyhow::Result<Facts> {
     let now = app.clock.now();
     let mut reads = AlertReads {
         metrics: Vec::new(),
@@ -115,10 +129,10 @@ async fn facts(app: &AppState, org: OrgId, specs: &[&RuleSpec]) -> anyhow::Resul
                 reads.insights |= s.condition.op == Op::Anomaly;
             }
             Target::Score(_) => {
-                reads.latest_score = true;
+                reads.latest_score = known.is_none();
                 score_window = score_window.max(i64::from(s.condition.window_days.unwrap_or(0)));
             }
-            Target::Factor(_) => reads.latest_score = true,
+            Target::Factor(_) => reads.latest_score = known.is_none(),
         }
     }
     if score_window > 0 {
@@ -148,22 +162,29 @@ async fn facts(app: &AppState, org: OrgId, specs: &[&RuleSpec]) -> anyhow::Resul
             .map(|d| (d.name.to_string(), d.kind))
             .collect();
     }
-    if let Some(latest) = inputs.latest_score {
-        facts.score = Some(figures(&latest.health.figures));
-        if specs.iter().any(|s| matches!(s.target, Target::Factor(_))) {
-            match serde_json::from_value::<Score>(latest.health.breakdown) {
-                Ok(score) => {
-                    for c in &score.categories {
-                        for f in &c.factors {
-                            if let Some(v) = f.value {
-                                facts.factors.insert(f.name, v);
-                            }
-                        }
-                    }
+    let wants_factors = specs.iter().any(|s| matches!(s.target, Target::Factor(_)));
+    let mut factors_of = |score: &Score| {
+        for c in &score.categories {
+            for f in &c.factors {
+                if let Some(v) = f.value {
+                    facts.factors.insert(f.name, v);
                 }
+            }
+        }
+    };
+    if let Some(k) = known {
+        if wants_factors {
+            factors_of(k.score);
+        }
+        facts.score = Some(figures(k.figures));
+    } else if let Some(latest) = inputs.latest_score {
+        if wants_factors {
+            match serde_json::from_value::<Score>(latest.health.breakdown) {
+                Ok(score) => factors_of(&score),
                 Err(e) => tracing::warn!(error = %e, "latest score unreadable for alerts"),
             }
         }
+        facts.score = Some(figures(&latest.health.figures));
     }
     facts.score_history = inputs
         .history
@@ -194,6 +215,15 @@ async fn facts(app: &AppState, org: OrgId, specs: &[&RuleSpec]) -> anyhow::Resul
 /// Evaluates every rule of the organization now, stores the outcome and publishes the alerts
 /// raised and resolved. Answers what changed.
 pub async fn evaluate(app: &AppState, org: OrgId) -> anyhow::Result<Vec<AlertChange>> {
+    evaluate_after(app, org, None).await
+}
+
+/// [`evaluate`], with the latest score `known` when the caller has just stored it.
+pub async fn evaluate_after(
+    app: &AppState,
+    org: OrgId,
+    known: Option<Known<'_>>,
+) -> anyhow::Result<Vec<AlertChange>> {
     let mut records = app.store.alert_rules(org).await?;
     if records.is_empty() {
         // A new organization gets its default rules here if nobody has opened its rules yet
@@ -217,7 +247,7 @@ pub async fn evaluate(app: &AppState, org: OrgId) -> anyhow::Result<Vec<AlertCha
         return Ok(Vec::new());
     }
     let specs: Vec<&RuleSpec> = parsed.iter().map(|(_, s)| s).collect();
-    let facts = facts(app, org, &specs).await?;
+    let facts = facts(app, org, &specs, known).await?;
     let now = facts.now;
     let updates: Vec<RuleUpdate> = parsed
         .iter()
