@@ -274,7 +274,7 @@ fn cpu_jiffies() -> Option<(u64, u64)> {
         .lines()
         .next()?
         .split_whitespace()
-        .skip(1)
+        // The line's "cpu" label is no number and drops out here.
         .filter_map(|f| f.parse().ok())
         .collect();
     // user nice system idle iowait irq softirq steal ...: idle and iowait are not busy.

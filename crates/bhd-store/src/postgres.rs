@@ -551,12 +551,12 @@ pub(crate) async fn read_days(
     Ok(out)
 }
 
-/// The named metrics' daily roll-ups for `from..=to`, by day within each metric (metrics in
-/// no particular order): the packed rows of the months in range, and the daily rows of only
+/// The daily roll-ups of each `(metric, first day)` of `wanted` up to `to`, by day within each
+/// metric (metrics in no particular order): the packed rows of the months in range, and the daily rows of only
 /// the months without one (each such month its own index range, so the rows of packed months
 /// are never read twice). Two planner traps avoided: `OFFSET 0` keeps it from flattening the
 /// per-month scans into one scan of the metric's every day, filtered afterwards; and each
-/// month's bounds are plain columns of the materialised `gaps`, because under row-level
+/// month's bounds are plain columns of the materialised `t` and `gaps`, because under row-level
 /// security only leakproof conditions may run before the policy, so bounds computed inline
 /// (casts, GREATEST) left the index only the organization and metric to use. Each metric is
 /// its own index range too (a list of metrics as `= ANY` or `IN` left the metric out of the

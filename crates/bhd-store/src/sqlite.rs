@@ -292,8 +292,8 @@ pub(crate) async fn read_days(
     .await
 }
 
-/// The named metrics' daily roll-ups for `from..=to`, straight from `metric_daily` (its
-/// primary key makes each metric one contiguous range), by metric and day.
+/// The daily roll-ups of each `(metric, first day)` of `wanted` up to `to`, straight from
+/// `metric_daily` (its primary key makes each metric one contiguous range), by metric and day.
 pub(crate) async fn read_days_in(
     tx: &mut Tx,
     org: OrgId,
@@ -305,10 +305,12 @@ pub(crate) async fn read_days_in(
         return Ok(Vec::new());
     }
     let rows = sqlx::query_as::<sqlx::Sqlite, common::DailyRow>(
+        // CROSS JOIN fixes the join order (SQLite's hint): with a plain JOIN the planner
+        // scanned every roll-up of the organization and matched each against the list.
         "SELECT d.metric_type, d.day, d.sum_micros, d.count, d.last_at, d.last_micros \
-         FROM json_each($2) AS w JOIN metric_daily AS d \
-           ON d.organization_id = $1 AND d.metric_type = w.value ->> 0 AND d.day >= w.value ->> 1 \
-         WHERE d.day <= $3 ORDER BY d.metric_type, d.day",
+         FROM json_each($2) AS w CROSS JOIN metric_daily AS d \
+         WHERE d.organization_id = $1 AND d.metric_type = w.value ->> 0 \
+           AND d.day >= w.value ->> 1 AND d.day <= $3 ORDER BY d.metric_type, d.day",
     )
     .bind(org.as_uuid())
     .bind(sqlx::types::Json(&wanted))
