@@ -215,13 +215,14 @@ pub async fn import<R: AsyncRead + Unpin>(
         summary.updated += count.updated;
     }
     if summary.accepted + summary.updated > 0 {
-        crate::jobs::after_ingest(app, org).await;
         let count = bhd_store::IngestCount {
             accepted: summary.accepted,
             updated: summary.updated,
         };
+        // The event first: every commit before it delays what open dashboards show.
         crate::metrics::ingested(app, org, &count, types.iter().map(String::as_str), "import")
             .await;
+        crate::jobs::after_ingest(app, org).await;
     }
     summary.lines = lines.number;
     on_progress(summary.progress(&lines));

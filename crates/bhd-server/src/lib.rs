@@ -37,6 +37,7 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::serve::ListenerExt;
 use bhd_store::Store;
 use clock::{Clock, SystemClock};
 use config::Config;
@@ -222,6 +223,14 @@ pub async fn serve(
         hub.close();
     };
     let app = app(state);
+    // Without TCP_NODELAY, a small write (an event frame) waits for the acknowledgement of
+    // the previous one (Nagle), so the second of two quick events would arrive a round trip
+    // or a delayed ACK (up to 40 ms and more) late.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

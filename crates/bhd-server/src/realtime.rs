@@ -13,7 +13,7 @@
 //! channel, and once it is more than `stream_buffer` events behind, it gets a `resync` event
 //! (refetch what you show) and continues from the newest events. A client that reconnects with
 //! `Last-Event-ID` (or `?last_event_id=`) is first replayed what it missed from the log, or told
-//! to resync when that was pruned. Idle streams carry a heartbeat every `stream_heartbeat_secs`.
+//! to resync when that was pruned. A stream quiet for `stream_heartbeat_secs` carries a heartbeat.
 //!
 //! Browsers cannot set headers on an EventSource, and a long-lived token must never sit in a
 //! URL: `POST /stream/ticket` gives a signed ticket valid `stream_ticket_ttl_secs` that opens
@@ -31,15 +31,19 @@ use axum::http::{HeaderMap, HeaderName, header};
 use axum::response::{IntoResponse, Response};
 use bhd_domain::{Access, OrgId, Principal};
 use bhd_store::{Replay, Store, StreamEvent};
-use futures_util::stream::{self, Stream, StreamExt};
+use futures_util::stream::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::broadcast;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -322,12 +326,43 @@ impl Outgoing {
     }
 }
 
+/// One client's events: what the log replayed first, then live ones, and a heartbeat whenever
+/// the stream was quiet for a beat. A hand-written stream, polled once per event: it keeps its
+/// receiver's wait and its heartbeat timer between polls instead of rebuilding them.
 struct Follow {
     pending: VecDeque<Outgoing>,
     replayed: HashSet<i64>,
-    rx: broadcast::Receiver<Arc<Rendered>>,
+    rx: BroadcastStream<Arc<Rendered>>,
     beat: tokio::time::Interval,
     _gauge: Gauge,
+}
+
+impl Stream for Follow {
+    type Item = Outgoing;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Outgoing>> {
+        let s = &mut *self;
+        if let Some(out) = s.pending.pop_front() {
+            return Poll::Ready(Some(out));
+        }
+        loop {
+            match s.rx.poll_next_unpin(cx) {
+                // Already sent from the log.
+                Poll::Ready(Some(Ok(e))) if s.replayed.remove(&e.event.id) => {}
+                Poll::Ready(Some(Ok(e))) => {
+                    s.beat.reset();
+                    return Poll::Ready(Some(Outgoing::Event(e)));
+                }
+                Poll::Ready(Some(Err(BroadcastStreamRecvError::Lagged(_)))) => {
+                    return Poll::Ready(Some(Outgoing::Resync("lagged")));
+                }
+                // The hub closed (shutdown): the stream ends.
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => break,
+            }
+        }
+        s.beat.poll_tick(cx).map(|_| Some(Outgoing::Heartbeat))
+    }
 }
 
 /// Counts open streams for `/metrics`.
@@ -347,7 +382,8 @@ impl Drop for Gauge {
 }
 
 /// The organization's events for one client: first what it missed after `last` (from the log),
-/// then live ones, with a heartbeat every `stream_heartbeat_secs`, until the server shuts down.
+/// then live ones, with a heartbeat whenever `stream_heartbeat_secs` pass without an event,
+/// until the server shuts down.
 pub async fn follow(
     app: &AppState,
     org: OrgId,
@@ -371,32 +407,13 @@ pub async fn follow(
     let every = Duration::from_secs(app.config.stream_heartbeat_secs.max(1));
     let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let state = Follow {
+    Ok(Follow {
         pending,
         replayed,
-        rx,
+        rx: BroadcastStream::new(rx),
         beat,
         _gauge: Gauge::new(),
-    };
-    Ok(stream::unfold(state, |mut s| async move {
-        loop {
-            if let Some(out) = s.pending.pop_front() {
-                return Some((out, s));
-            }
-            tokio::select! {
-                _ = s.beat.tick() => return Some((Outgoing::Heartbeat, s)),
-                next = s.rx.recv() => match next {
-                    // Already sent from the log.
-                    Ok(e) if s.replayed.remove(&e.event.id) => {}
-                    Ok(e) => return Some((Outgoing::Event(e), s)),
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        return Some((Outgoing::Resync("lagged"), s));
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return None,
-                },
-            }
-        }
-    }))
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

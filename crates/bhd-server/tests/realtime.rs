@@ -19,6 +19,7 @@ on_both_engines!(
     bad_stream_requests_are_refused_clearly,
     streams_carry_only_their_organizations_events,
     an_idle_stream_carries_heartbeats,
+    a_busy_stream_carries_no_heartbeats,
     the_websocket_carries_the_same_events,
 );
 
@@ -411,6 +412,36 @@ async fn an_idle_stream_carries_heartbeats(engine: Engine) {
     .await;
     let f = sse.frame(3).await.expect("a heartbeat within 3 s");
     assert_eq!((f.event, f.comment.as_deref()), (None, Some("heartbeat")));
+}
+
+async fn a_busy_stream_carries_no_heartbeats(engine: Engine) {
+    let Some(app) = TestApp::spawn_with(engine, |c| c.stream_heartbeat_secs = 2).await else {
+        return;
+    };
+    let s = app.signup("ann@example.com", "Org").await;
+    let mut sse = Sse::open(
+        &app,
+        &format!("ticket={}", ticket(&app, &s.access).await),
+        None,
+    )
+    .await;
+    // An event every half second for five seconds: never two quiet seconds, so no heartbeat
+    // (the events prove the connection alive).
+    for i in 0..10 {
+        push(&app, &s, "revenue", &i.to_string(), "2026-01-01T12:00:00Z").await;
+        let f = sse.frame(2).await.expect("the event, not a quiet beat");
+        assert_eq!(f.comment, None, "a heartbeat between events: {f:?}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // Quiet again: the heartbeat comes back.
+    let mut beat = false;
+    while let Some(f) = sse.frame(5).await {
+        if f.comment.as_deref() == Some("heartbeat") {
+            beat = true;
+            break;
+        }
+    }
+    assert!(beat, "a heartbeat once the stream is quiet");
 }
 
 async fn the_websocket_carries_the_same_events(engine: Engine) {
