@@ -22,7 +22,9 @@
 //! unused. The kernel's receive path for the clients' sockets still runs in the server's
 //! writes on loopback, which makes the delivered figure an upper bound of the same server
 //! with remote clients. The read figure includes the clients' wait for the CPU.
-//! Each round also prints the CPU time the server and the clients used.
+//! `… -- 10000 5 compete` keeps the clients at normal priority instead. Each round also
+//! prints the CPU time the server and the clients used, and how much the machine was busy
+//! and how much the hypervisor stole.
 
 // The allocator `bhd` runs with (crates/bhd/src/main.rs), so the figures are the binary's.
 #[global_allocator]
@@ -56,6 +58,23 @@ fn cpu_ns(pid: u32) -> u64 {
         .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
         .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
         .sum()
+}
+
+/// The machine's busy and stolen CPU time so far (`/proc/stat`, milliseconds; its ticks are
+/// USER_HZ, 100 a second on Linux), to tell when something besides the server and the clients
+/// (another process, the kernel's own threads, the hypervisor) took the cores.
+fn machine_ms() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    // cpu user nice system idle iowait irq softirq steal
+    let f: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let at = |i: usize| f.get(i).copied().unwrap_or(0) * 10;
+    (at(0) + at(1) + at(2) + at(5) + at(6), at(7))
 }
 
 /// Arrival times of the current round, one slot per client, and how many clients have
@@ -175,6 +194,7 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let events: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(5);
+    let compete = args.get(3).map(String::as_str) == Some("compete");
     let bin = std::env::var("BHD_BIN").unwrap_or_else(|_| "target/release/bhd".into());
     let dir = tempfile::tempdir()?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
@@ -203,7 +223,9 @@ async fn main() -> anyhow::Result<()> {
         NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
         set_thread_priority_and_policy, thread_native_id,
     };
-    if let Err(e) = set_thread_priority_and_policy(
+    if compete {
+        println!("the clients run at normal priority: they compete with the server for the CPU");
+    } else if let Err(e) = set_thread_priority_and_policy(
         thread_native_id(),
         ThreadPriority::Min,
         ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
@@ -308,6 +330,7 @@ async fn run(port: u16, pid: u32, n: usize, events: u64) -> anyhow::Result<()> {
     for round in 1..=events {
         arrivals.count.store(0, Ordering::Release);
         let (server_cpu, client_cpu) = (cpu_ns(pid), cpu_ns(std::process::id()));
+        let (busy, stolen) = machine_ms();
         let sent = Instant::now();
         let sent_wall = wall_nanos();
         push(round).await?;
@@ -316,6 +339,10 @@ async fn run(port: u16, pid: u32, n: usize, events: u64) -> anyhow::Result<()> {
         let received = arrivals.count.load(Ordering::Acquire);
         let server_cpu = cpu_ns(pid) - server_cpu;
         let client_cpu = cpu_ns(std::process::id()) - client_cpu;
+        let (busy, stolen) = {
+            let now = machine_ms();
+            (now.0 - busy, now.1 - stolen)
+        };
         anyhow::ensure!(
             all_in.is_ok() && received == n,
             "round {round}: only {received} of {n} clients got the event"
@@ -335,7 +362,7 @@ async fn run(port: u16, pid: u32, n: usize, events: u64) -> anyhow::Result<()> {
         delivered.extend_from_slice(&this);
         this.sort();
         println!(
-            "event {round}: delivered to the first client in {:.1} ms, to half in {:.1} ms, to all {n} in {:.1} ms; CPU: server {:.1} ms, clients {:.1} ms",
+            "event {round}: delivered to the first client in {:.1} ms, to half in {:.1} ms, to all {n} in {:.1} ms; CPU: server {:.1} ms, clients {:.1} ms, machine busy {busy} ms, stolen {stolen} ms",
             ms(this[0]),
             ms(this[n / 2]),
             ms(this[n - 1]),
