@@ -126,9 +126,16 @@ fn read_stamped(s: &tokio::net::TcpStream, buf: &mut [u8]) -> std::io::Result<(u
         }
     }
     let bytes = msg.bytes;
-    // Without a stamp (data read before stamping was on), the read time is the best bound.
-    Ok((bytes, stamp.unwrap_or_else(wall_nanos)))
+    // Without a stamp, the read time is the best bound (counted, and said at the end).
+    let stamp = stamp.unwrap_or_else(|| {
+        UNSTAMPED.fetch_add(1, Ordering::Relaxed);
+        wall_nanos()
+    });
+    Ok((bytes, stamp))
 }
+
+/// Reads that came without the kernel's stamp.
+static UNSTAMPED: AtomicUsize = AtomicUsize::new(0);
 
 /// One client: opens the stream, then reports when each `metrics.ingested` arrived. Every
 /// client gets one `metrics.ingested` a round, so arrivals after a round's ingest belong to
@@ -373,6 +380,10 @@ async fn run(port: u16, pid: u32, n: usize, events: u64) -> anyhow::Result<()> {
         // recalculation (2 s later, whose `score.updated` goes to every client too) then run
         // between rounds, not during the next round's fan-out.
         tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+    let unstamped = UNSTAMPED.load(Ordering::Relaxed);
+    if unstamped > 0 {
+        println!("{unstamped} reads had no kernel stamp: their read time counts as delivered");
     }
     for (what, mut all) in [("delivered", delivered), ("read", read)] {
         all.sort();
