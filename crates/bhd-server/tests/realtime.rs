@@ -66,6 +66,12 @@ impl Sse {
         }
     }
 
+    /// Opens the session's organization's stream with a fresh ticket.
+    async fn with_ticket(app: &TestApp, s: &Session, last_event_id: Option<&str>) -> Self {
+        let t = ticket(app, &s.access).await;
+        Self::open(app, &format!("ticket={t}"), last_event_id).await
+    }
+
     /// The next frame (event or comment) within `secs`.
     async fn frame(&mut self, secs: u64) -> Option<Frame> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
@@ -175,12 +181,7 @@ async fn last_event_id_replays_what_was_missed(engine: Engine) {
         return;
     };
     let s = app.signup("ann@example.com", "Org").await;
-    let mut sse = Sse::open(
-        &app,
-        &format!("ticket={}", ticket(&app, &s.access).await),
-        None,
-    )
-    .await;
+    let mut sse = Sse::with_ticket(&app, &s, None).await;
     push(&app, &s, "revenue", "1", "2026-01-01T12:00:00Z").await;
     let first = sse.event(5).await;
     drop(sse);
@@ -197,12 +198,7 @@ async fn last_event_id_replays_what_was_missed(engine: Engine) {
         .await;
     }
     let first_id = first.id.clone().unwrap();
-    let mut sse = Sse::open(
-        &app,
-        &format!("ticket={}", ticket(&app, &s.access).await),
-        Some(&first_id),
-    )
-    .await;
+    let mut sse = Sse::with_ticket(&app, &s, Some(&first_id)).await;
     let mut ids = Vec::new();
     for _ in 0..3 {
         let e = sse.event(5).await;
@@ -249,24 +245,14 @@ async fn resuming_from_before_the_log_is_told_to_resync(engine: Engine) {
     }
     // The log keeps the last EVENT_LOG_PER_ORG: the first is gone, and a client that saw
     // only the one before it missed it.
-    let mut sse = Sse::open(
-        &app,
-        &format!("ticket={}", ticket(&app, &s.access).await),
-        Some(&(ids[0] - 1).to_string()),
-    )
-    .await;
+    let mut sse = Sse::with_ticket(&app, &s, Some(&(ids[0] - 1).to_string())).await;
     let e = sse.event(5).await;
     assert_eq!(e.event.as_deref(), Some("resync"));
     assert_eq!(e.id, None, "a resync names no event");
     assert_eq!(e.json()["data"]["reason"], "gap");
 
     // A client that saw the first missed nothing the log lost.
-    let mut sse = Sse::open(
-        &app,
-        &format!("ticket={}", ticket(&app, &s.access).await),
-        Some(&ids[0].to_string()),
-    )
-    .await;
+    let mut sse = Sse::with_ticket(&app, &s, Some(&ids[0].to_string())).await;
     let e = sse.event(5).await;
     assert_eq!(e.event.as_deref(), Some("metrics.ingested"));
     assert_eq!(e.json()["data"]["n"], 1);
@@ -374,28 +360,13 @@ async fn streams_carry_only_their_organizations_events(engine: Engine) {
     };
     let a = app.signup("ann@example.com", "A").await;
     let b = app.signup("bob@example.com", "B").await;
-    let mut sa = Sse::open(
-        &app,
-        &format!("ticket={}", ticket(&app, &a.access).await),
-        None,
-    )
-    .await;
-    let mut sb = Sse::open(
-        &app,
-        &format!("ticket={}", ticket(&app, &b.access).await),
-        None,
-    )
-    .await;
+    let mut sa = Sse::with_ticket(&app, &a, None).await;
+    let mut sb = Sse::with_ticket(&app, &b, None).await;
     push(&app, &a, "revenue", "5", "2026-01-01T12:00:00Z").await;
     assert_eq!(sa.event(5).await.json()["data"]["accepted"], 1);
     sb.quiet(500).await;
     // Nor does B replay A's events from the log.
-    let mut sb = Sse::open(
-        &app,
-        &format!("ticket={}", ticket(&app, &b.access).await),
-        Some("0"),
-    )
-    .await;
+    let mut sb = Sse::with_ticket(&app, &b, Some("0")).await;
     sb.quiet(500).await;
 }
 
@@ -404,12 +375,7 @@ async fn an_idle_stream_carries_heartbeats(engine: Engine) {
         return;
     };
     let s = app.signup("ann@example.com", "Org").await;
-    let mut sse = Sse::open(
-        &app,
-        &format!("ticket={}", ticket(&app, &s.access).await),
-        None,
-    )
-    .await;
+    let mut sse = Sse::with_ticket(&app, &s, None).await;
     let f = sse.frame(3).await.expect("a heartbeat within 3 s");
     assert_eq!((f.event, f.comment.as_deref()), (None, Some("heartbeat")));
 }
@@ -419,12 +385,7 @@ async fn a_busy_stream_carries_no_heartbeats(engine: Engine) {
         return;
     };
     let s = app.signup("ann@example.com", "Org").await;
-    let mut sse = Sse::open(
-        &app,
-        &format!("ticket={}", ticket(&app, &s.access).await),
-        None,
-    )
-    .await;
+    let mut sse = Sse::with_ticket(&app, &s, None).await;
     // An event every half second for five seconds: never two quiet seconds, so no heartbeat
     // (the events prove the connection alive).
     for i in 0..10 {
