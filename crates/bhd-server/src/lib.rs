@@ -99,7 +99,7 @@ pub fn state(
 
 /// The whole application: API, docs, operations and dashboard, with every layer.
 pub fn app(state: AppState) -> Router {
-    let (api, openapi) = OpenApiRouter::with_openapi(openapi::base())
+    let (api, mut openapi) = OpenApiRouter::with_openapi(openapi::base())
         .merge(auth::router())
         .merge(orgs::router())
         .merge(apikeys::router())
@@ -107,44 +107,80 @@ pub fn app(state: AppState) -> Router {
         .merge(metrics::router())
         .merge(import::router())
         .merge(health::router())
-        .merge(realtime::router())
         .merge(alerts::router())
         .split_for_parts();
-    let api = api
-        .route(
-            "/api/v1/{*rest}",
-            axum::routing::any(|| async { ApiError::NotFound }),
-        )
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::extract::authenticate,
-        ))
-        .layer(DefaultBodyLimit::max(state.config.max_body_bytes));
-    Router::new()
-        .merge(api)
-        .merge(SwaggerUi::new("/docs").url("/api/v1/openapi.json", openapi))
-        .merge(ops::router())
-        .fallback(web::serve)
-        .with_state(state)
-        .layer(CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| {
+    let (streams, stream_paths) = realtime::router().split_for_parts();
+    openapi.merge(stream_paths);
+    let api = api.route(
+        "/api/v1/{*rest}",
+        axum::routing::any(|| async { ApiError::NotFound }),
+    );
+    let authenticated = |r: Router<AppState>| {
+        r.method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                auth::extract::authenticate,
+            ))
+            .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+    };
+    let contained = |r: Router<AppState>| {
+        r.layer(CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| {
             ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
         }))
         .layer(middleware::from_fn(ops::track))
         .layer(middleware::from_fn(request_context))
-        .layer(CompressionLayer::new())
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let route = req
-                    .extensions()
-                    .get::<axum::extract::MatchedPath>()
-                    .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
-                let id = req.headers().get(&REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("-");
-                tracing::info_span!("http_request", method = %req.method(), route = %route, request_id = %id)
-            }),
-        )
+    };
+    let pages = contained(
+        Router::new()
+            .merge(authenticated(api))
+            .merge(SwaggerUi::new("/docs").url("/api/v1/openapi.json", openapi))
+            .merge(ops::router())
+            .fallback(web::serve),
+    )
+    .layer(CompressionLayer::new())
+    .layer(TraceLayer::new_for_http().make_span_with(request_span));
+    // An event stream's body is polled once per event, for each of thousands of clients: it
+    // skips the two layers that wrap every frame of a body. Compression never applies to
+    // text/event-stream, and the request span is entered around the handshake instead of on
+    // every frame. Together they were a tenth of the server's CPU in a 10,000-client fan-out.
+    let streams = contained(authenticated(streams)).layer(middleware::from_fn(trace_stream));
+    Router::new()
+        .merge(pages)
+        .merge(streams)
+        .with_state(state)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
         .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
+}
+
+/// The span every request is traced in: method, route and request id.
+fn request_span(req: &Request) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
+    let id = req
+        .headers()
+        .get(&REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("http_request", method = %req.method(), route = %route, request_id = %id)
+}
+
+/// Traces the opening of an event stream as `TraceLayer` traces other requests, without
+/// wrapping the stream itself.
+async fn trace_stream(req: Request, next: Next) -> Response {
+    use tracing::Instrument;
+    let span = request_span(&req);
+    let started = std::time::Instant::now();
+    let res = next.run(req).instrument(span.clone()).await;
+    span.in_scope(|| {
+        tracing::debug!(
+            status = res.status().as_u16(),
+            latency_ms = started.elapsed().as_millis() as u64,
+            "stream opened"
+        );
+    });
+    res
 }
 
 /// Makes the request id available to error rendering for the rest of the request.
