@@ -15,16 +15,20 @@
 //!
 //! - **delivered**: when the event reached the client's socket, as the kernel stamped it on
 //!   arrival (`SO_TIMESTAMPNS`). This is the server's delivery latency.
-//! - **read**: when the client program read it.
+//! - **read**: when the client program read it (`compete` only, below).
 //!
-//! The clients run on the server's cores, where remote clients would not. So the client
-//! thread runs at idle priority (`SCHED_IDLE`): it takes only CPU time the server leaves
-//! unused. The kernel's receive path for the clients' sockets still runs in the server's
-//! writes on loopback, which makes the delivered figure an upper bound of the same server
-//! with remote clients. The read figure includes the clients' wait for the CPU.
-//! `… -- 10000 5 compete` keeps the clients at normal priority instead. Each round also
-//! prints the CPU time the server and the clients used, and how much the machine was busy
-//! and how much the hypervisor stole.
+//! The clients run on the server's two cores, where remote clients would not. So while the
+//! server fans an event out, the client program stays off the CPU altogether: after the ingest
+//! request returns, its one thread sleeps a second, then reads what arrived, with the kernel's
+//! arrival stamps. (Idle priority alone, `SCHED_IDLE`, which the clients also have, did not
+//! keep them off: in some rounds the scheduler ran the client thread on one core while both
+//! server workers shared the other, each waiting ~65 ms for it.) The kernel's receive path for
+//! the clients' sockets still runs in the server's writes on loopback, which makes the
+//! delivered figure an upper bound of the same server with remote clients.
+//! `… -- 10000 5 compete` instead keeps the clients at normal priority, reading as events
+//! arrive, and reports the read figure too. Each round prints the CPU time the server used
+//! (and each of its workers, on a CPU and waiting for one), the clients' CPU time, and how
+//! much the machine was busy and how much the hypervisor stole.
 
 // The allocator `bhd` runs with (crates/bhd/src/main.rs), so the figures are the binary's.
 #[global_allocator]
@@ -58,6 +62,27 @@ fn cpu_ns(pid: u32) -> u64 {
         .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
         .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
         .sum()
+}
+
+/// Each worker thread's time on a CPU and waiting for one so far (schedstat, nanoseconds), to
+/// tell whether a slow round had the workers short of CPU or idle.
+fn worker_ns(pid: u32) -> Vec<(u64, u64)> {
+    let mut all: Vec<(String, u64, u64)> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|t| {
+            std::fs::read_to_string(t.path().join("comm"))
+                .is_ok_and(|c| c.starts_with("tokio-rt-worker"))
+        })
+        .filter_map(|t| {
+            let s = std::fs::read_to_string(t.path().join("schedstat")).ok()?;
+            let mut f = s.split_whitespace().map(|v| v.parse::<u64>().ok());
+            Some((t.file_name().to_string_lossy().into_owned(), f.next()??, f.next()??))
+        })
+        .collect();
+    all.sort();
+    all.into_iter().map(|(_, run, wait)| (run, wait)).collect()
 }
 
 /// The machine's busy and stolen CPU time so far (`/proc/stat`, milliseconds; its ticks are
@@ -110,7 +135,10 @@ fn wall_nanos() -> u64 {
 
 /// Reads what is waiting on the socket, with the kernel's arrival stamp of the newest segment
 /// read (a later segment read with it, a heartbeat say, makes the stamp later, never earlier).
-fn read_stamped(s: &tokio::net::TcpStream, buf: &mut [u8]) -> std::io::Result<(usize, u64)> {
+fn read_stamped(
+    s: &tokio::net::TcpStream,
+    buf: &mut [u8],
+) -> std::io::Result<(usize, Option<u64>)> {
     use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg};
     use std::os::fd::AsRawFd;
     let mut iov = [std::io::IoSliceMut::new(buf)];
@@ -125,16 +153,41 @@ fn read_stamped(s: &tokio::net::TcpStream, buf: &mut [u8]) -> std::io::Result<(u
                 .map(|(s, n)| s * 1_000_000_000 + n);
         }
     }
-    let bytes = msg.bytes;
-    // Without a stamp, the read time is the best bound (counted, and said at the end).
-    let stamp = stamp.unwrap_or_else(|| {
-        UNSTAMPED.fetch_add(1, Ordering::Relaxed);
-        wall_nanos()
-    });
-    Ok((bytes, stamp))
+    Ok((msg.bytes, stamp))
 }
 
-/// Reads that came without the kernel's stamp.
+/// Pushes one metric point (`orders` = `round`) on a thread of its own, over a connection of
+/// its own, with a blocking request: the clients' thread need not run to send it or to wait
+/// for the answer. Gives when the request was sent (monotonic and wall clock).
+fn push(
+    addr: std::net::SocketAddr,
+    token: Arc<String>,
+    round: u64,
+) -> std::thread::JoinHandle<anyhow::Result<(Instant, u64)>> {
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let body = json!({"metric_type": "orders", "value": round.to_string(), "recorded_at": "2026-01-01T00:00:00Z"}).to_string();
+        let request = format!(
+            "POST /api/v1/metrics HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let mut s = std::net::TcpStream::connect(addr)?;
+        s.set_nodelay(true)?;
+        let sent = (Instant::now(), wall_nanos());
+        s.write_all(request.as_bytes())?;
+        let mut answer = Vec::new();
+        s.read_to_end(&mut answer)?;
+        anyhow::ensure!(
+            answer.starts_with(b"HTTP/1.1 200"),
+            "ingest: {}",
+            String::from_utf8_lossy(&answer[..answer.len().min(200)])
+        );
+        Ok(sent)
+    })
+}
+
+/// Events read without the kernel's stamp (the first segments after the stamps are switched
+/// on can come without one).
 static UNSTAMPED: AtomicUsize = AtomicUsize::new(0);
 
 /// One client: opens the stream, then reports when each `metrics.ingested` arrived. Every
@@ -182,6 +235,11 @@ async fn client(
             let _ = ready.send(()).await;
         }
         let found = finder.find_iter(&buf[..held]).count();
+        // Without a stamp, the read time is the best bound (counted, and said at the end).
+        let stamp = stamp.unwrap_or_else(|| {
+            UNSTAMPED.fetch_add(found, Ordering::Relaxed);
+            wall_nanos()
+        });
         for _ in 0..found {
             arrivals.arrived(me, stamp);
         }
@@ -241,13 +299,13 @@ async fn main() -> anyhow::Result<()> {
             "warning: the clients keep normal priority ({e:?}): they compete with the server"
         );
     }
-    let result = run(port, pid, n, events).await;
+    let result = run(port, pid, n, events, compete).await;
     let _ = server.kill();
     let _ = server.wait();
     result
 }
 
-async fn run(port: u16, pid: u32, n: usize, events: u64) -> anyhow::Result<()> {
+async fn run(port: u16, pid: u32, n: usize, events: u64, compete: bool) -> anyhow::Result<()> {
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -275,27 +333,11 @@ async fn run(port: u16, pid: u32, n: usize, events: u64) -> anyhow::Result<()> {
             .to_owned(),
     );
     // Warm up (one stream, one ingest), then read the baseline.
-    let push = |round: u64| {
-        let http = http.clone();
-        let base = base.clone();
-        let token = token.clone();
-        async move {
-            let r = http
-                .post(format!("{base}/api/v1/metrics"))
-                .bearer_auth(&*token)
-                .header("content-type", "application/json")
-                .body(json!({"metric_type": "orders", "value": round.to_string(), "recorded_at": "2026-01-01T00:00:00Z"}).to_string())
-                .send()
-                .await?;
-            anyhow::ensure!(r.status() == 200, "ingest: {}", r.status());
-            Ok::<_, anyhow::Error>(())
-        }
-    };
-    push(0).await?;
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse()?;
+    push(addr, token.clone(), 0).join().map_err(|_| anyhow::anyhow!("push panicked"))??;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before = rss_kib(pid)?;
 
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse()?;
     let arrivals = Arc::new(Arrivals {
         base: Instant::now(),
         delivered: (0..n).map(|_| AtomicU64::new(0)).collect(),
@@ -337,19 +379,47 @@ async fn run(port: u16, pid: u32, n: usize, events: u64) -> anyhow::Result<()> {
     for round in 1..=events {
         arrivals.count.store(0, Ordering::Release);
         let (server_cpu, client_cpu) = (cpu_ns(pid), cpu_ns(std::process::id()));
+        let workers = worker_ns(pid);
         let (busy, stolen) = machine_ms();
-        let sent = Instant::now();
-        let sent_wall = wall_nanos();
-        push(round).await?;
+        let pushed = push(addr, token.clone(), round);
+        // What the server, its workers, the clients and the machine used since the ingest.
+        let usage = || {
+            let workers: Vec<String> = worker_ns(pid)
+                .iter()
+                .zip(&workers)
+                .map(|(now, then)| {
+                    format!(
+                        "{:.0}/{:.0}",
+                        (now.0 - then.0) as f64 / 1e6,
+                        (now.1 - then.1) as f64 / 1e6
+                    )
+                })
+                .collect();
+            let now = machine_ms();
+            (
+                cpu_ns(pid) - server_cpu,
+                cpu_ns(std::process::id()) - client_cpu,
+                workers,
+                now.0 - busy,
+                now.1 - stolen,
+            )
+        };
+        let mut used = None;
+        let (sent, sent_wall) = if compete {
+            tokio::task::spawn_blocking(move || pushed.join()).await?
+        } else {
+            // Blocks the clients' only thread on purpose: no client runs during the fan-out
+            // (the kernel stamps each arrival; they read it afterwards). Under a second, so
+            // that the alert evaluation the ingest schedules one second later is not counted.
+            std::thread::sleep(Duration::from_millis(900));
+            used = Some(usage());
+            pushed.join()
+        }
+        .map_err(|_| anyhow::anyhow!("push panicked"))??;
         let all_in =
             tokio::time::timeout(Duration::from_secs(30), arrivals.all_in.notified()).await;
         let received = arrivals.count.load(Ordering::Acquire);
-        let server_cpu = cpu_ns(pid) - server_cpu;
-        let client_cpu = cpu_ns(std::process::id()) - client_cpu;
-        let (busy, stolen) = {
-            let now = machine_ms();
-            (now.0 - busy, now.1 - stolen)
-        };
+        let (server_cpu, client_cpu, workers, busy, stolen) = used.unwrap_or_else(usage);
         anyhow::ensure!(
             all_in.is_ok() && received == n,
             "round {round}: only {received} of {n} clients got the event"
@@ -369,11 +439,12 @@ async fn run(port: u16, pid: u32, n: usize, events: u64) -> anyhow::Result<()> {
         delivered.extend_from_slice(&this);
         this.sort();
         println!(
-            "event {round}: delivered to the first client in {:.1} ms, to half in {:.1} ms, to all {n} in {:.1} ms; CPU: server {:.1} ms, clients {:.1} ms, machine busy {busy} ms, stolen {stolen} ms",
+            "event {round}: delivered to the first client in {:.1} ms, to half in {:.1} ms, to all {n} in {:.1} ms; CPU: server {:.1} ms (workers on CPU/waiting for it {}), clients {:.1} ms, machine busy {busy} ms, stolen {stolen} ms",
             ms(this[0]),
             ms(this[n / 2]),
             ms(this[n - 1]),
             server_cpu as f64 / 1e6,
+            workers.join(", "),
             client_cpu as f64 / 1e6,
         );
         // Three seconds apart: an ingest's debounced alert evaluation (1 s later) and score
@@ -383,9 +454,14 @@ async fn run(port: u16, pid: u32, n: usize, events: u64) -> anyhow::Result<()> {
     }
     let unstamped = UNSTAMPED.load(Ordering::Relaxed);
     if unstamped > 0 {
-        println!("{unstamped} reads had no kernel stamp: their read time counts as delivered");
+        println!("{unstamped} events were read without a kernel stamp: their read time counts as delivered");
     }
-    for (what, mut all) in [("delivered", delivered), ("read", read)] {
+    let figures = if compete {
+        vec![("delivered", delivered), ("read", read)]
+    } else {
+        vec![("delivered", delivered)]
+    };
+    for (what, mut all) in figures {
         all.sort();
         let p = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
         println!(
