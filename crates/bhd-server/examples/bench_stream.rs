@@ -78,7 +78,11 @@ fn worker_ns(pid: u32) -> Vec<(u64, u64)> {
         .filter_map(|t| {
             let s = std::fs::read_to_string(t.path().join("schedstat")).ok()?;
             let mut f = s.split_whitespace().map(|v| v.parse::<u64>().ok());
-            Some((t.file_name().to_string_lossy().into_owned(), f.next()??, f.next()??))
+            Some((
+                t.file_name().to_string_lossy().into_owned(),
+                f.next()??,
+                f.next()??,
+            ))
         })
         .collect();
     all.sort();
@@ -334,7 +338,9 @@ async fn run(port: u16, pid: u32, n: usize, events: u64, compete: bool) -> anyho
     );
     // Warm up (one stream, one ingest), then read the baseline.
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse()?;
-    push(addr, token.clone(), 0).join().map_err(|_| anyhow::anyhow!("push panicked"))??;
+    push(addr, token.clone(), 0)
+        .join()
+        .map_err(|_| anyhow::anyhow!("push panicked"))??;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before = rss_kib(pid)?;
 
@@ -454,7 +460,9 @@ async fn run(port: u16, pid: u32, n: usize, events: u64, compete: bool) -> anyho
     }
     let unstamped = UNSTAMPED.load(Ordering::Relaxed);
     if unstamped > 0 {
-        println!("{unstamped} events were read without a kernel stamp: their read time counts as delivered");
+        println!(
+            "{unstamped} events were read without a kernel stamp: their read time counts as delivered"
+        );
     }
     let figures = if compete {
         vec![("delivered", delivered), ("read", read)]

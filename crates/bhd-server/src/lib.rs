@@ -133,9 +133,9 @@ pub fn app(state: AppState) -> Router {
             .merge(SwaggerUi::new("/docs").url("/api/v1/openapi.json", openapi))
             .merge(ops::router())
             .fallback(web::serve)
-            .layer(CatchPanicLayer::custom(|_panic: Box<dyn std::any::Any + Send>| {
-                handler_panicked()
-            })),
+            .layer(CatchPanicLayer::custom(
+                |_panic: Box<dyn std::any::Any + Send>| handler_panicked(),
+            )),
     )
     .layer(CompressionLayer::new())
     .layer(TraceLayer::new_for_http().make_span_with(request_span));
