@@ -1,6 +1,7 @@
 //! Several `bhd serve` processes on one PostgreSQL behave as one service (DESIGN.md §6): an
 //! ingest on one node reaches the SSE clients of another (LISTEN/NOTIFY), and a stream ticket
-//! spent on one node is refused on the other.
+//! spent on one node is refused on the other. And jobs queued on a node that is killed run on
+//! the next one to start, on either engine.
 //!
 //! Needs PostgreSQL (BHD_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres):
 //! under CI=true an unreachable database fails the test; elsewhere it is skipped loudly.
@@ -216,4 +217,80 @@ async fn an_ingest_on_one_node_reaches_streams_on_another() {
     drop(stream);
     drop((a, b));
     db.drop_now().await;
+}
+
+/// Signs up on the node and returns its access token.
+async fn signup(http: &reqwest::Client, node: &Node, email: &str) -> String {
+    let r: Value = http
+        .post(format!("{}/api/v1/auth/signup", node.base))
+        .json(&json!({"email": email, "password": "correct horse battery", "name": "Ann", "organization_name": "Killed"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["access_token"].as_str().expect("signed up").to_owned()
+}
+
+/// The organization's stored scores.
+async fn scores(http: &reqwest::Client, node: &Node, token: &str) -> usize {
+    let r: Value = http
+        .get(format!("{}/api/v1/health/history", node.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["items"].as_array().expect("history items").len()
+}
+
+/// An ingest queues a recalculation due 2 s later; the node is killed (SIGKILL, no draining)
+/// before it runs; a node started afterwards on the same database runs it.
+async fn queued_jobs_survive_a_kill(database_url: &str) {
+    let http = reqwest::Client::new();
+    let mut a = start_node(database_url).await;
+    let token = signup(&http, &a, "ann@example.com").await;
+    let r = http
+        .post(format!("{}/api/v1/metrics", a.base))
+        .bearer_auth(&token)
+        .json(&json!({"metric_type": "revenue", "value": "100", "recorded_at": "2026-01-01T12:00:00Z"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        scores(&http, &a, &token).await,
+        0,
+        "the recalculation waits"
+    );
+    a.child.kill().unwrap();
+    a.child.wait().unwrap();
+
+    let b = start_node(database_url).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while scores(&http, &b, &token).await == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the job queued on the killed node never ran"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_queued_on_a_killed_node_run_on_the_next_postgres() {
+    let Some(db) = Database::create().await else {
+        return;
+    };
+    queued_jobs_survive_a_kill(&db.url).await;
+    db.drop_now().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_queued_on_a_killed_node_run_on_the_next_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    queued_jobs_survive_a_kill(&format!("sqlite://{}/bhd.db", dir.path().display())).await;
 }
