@@ -149,30 +149,14 @@ async fn an_ingest_on_one_node_reaches_streams_on_another() {
     let b = start_node(&db.url).await;
     let http = reqwest::Client::new();
 
-    let signup: Value = http
-        .post(format!("{}/api/v1/auth/signup", a.base))
-        .json(&json!({"email": "ann@example.com", "password": "correct horse battery", "name": "Ann", "organization_name": "Two Nodes"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = signup["access_token"]
-        .as_str()
-        .expect("signed up")
-        .to_owned();
+    let token = signup(&http, &a, "Two Nodes").await;
 
     // A ticket from node A opens a stream on node B.
-    let ticket: Value = http
-        .post(format!("{}/api/v1/stream/ticket", a.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ticket = json_of(
+        http.post(format!("{}/api/v1/stream/ticket", a.base))
+            .bearer_auth(&token),
+    )
+    .await;
     let ticket = ticket["ticket"].as_str().unwrap().to_owned();
     let mut stream = http
         .get(format!("{}/api/v1/stream?ticket={ticket}", b.base))
@@ -219,31 +203,28 @@ async fn an_ingest_on_one_node_reaches_streams_on_another() {
     db.drop_now().await;
 }
 
-/// Signs up on the node and returns its access token.
-async fn signup(http: &reqwest::Client, node: &Node, email: &str) -> String {
-    let r: Value = http
-        .post(format!("{}/api/v1/auth/signup", node.base))
-        .json(&json!({"email": email, "password": "correct horse battery", "name": "Ann", "organization_name": "Killed"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+/// Sends the request and returns its JSON answer.
+async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// Signs up on the node with a new organization and returns the access token.
+async fn signup(http: &reqwest::Client, node: &Node, organization: &str) -> String {
+    let r = json_of(
+        http.post(format!("{}/api/v1/auth/signup", node.base))
+            .json(&json!({"email": "ann@example.com", "password": "correct horse battery", "name": "Ann", "organization_name": organization})),
+    )
+    .await;
     r["access_token"].as_str().expect("signed up").to_owned()
 }
 
 /// The organization's stored scores.
 async fn scores(http: &reqwest::Client, node: &Node, token: &str) -> usize {
-    let r: Value = http
-        .get(format!("{}/api/v1/health/history", node.base))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = json_of(
+        http.get(format!("{}/api/v1/health/history", node.base))
+            .bearer_auth(token),
+    )
+    .await;
     r["items"].as_array().expect("history items").len()
 }
 
@@ -252,7 +233,7 @@ async fn scores(http: &reqwest::Client, node: &Node, token: &str) -> usize {
 async fn queued_jobs_survive_a_kill(database_url: &str) {
     let http = reqwest::Client::new();
     let mut a = start_node(database_url).await;
-    let token = signup(&http, &a, "ann@example.com").await;
+    let token = signup(&http, &a, "Killed").await;
     let r = http
         .post(format!("{}/api/v1/metrics", a.base))
         .bearer_auth(&token)

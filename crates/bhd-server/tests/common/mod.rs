@@ -268,6 +268,18 @@ impl TestApp {
     pub async fn get(&self, path: &str, token: &str) -> Resp {
         self.call(Method::GET, path, Some(token), None).await
     }
+    /// Asserts that the OpenAPI document lists every `(path, method)`; returns its paths.
+    pub async fn assert_documented(&self, token: &str, routes: &[(&str, &str)]) -> Value {
+        let doc = self.get("/api/v1/openapi.json", token).await;
+        let paths = doc.ok(200)["paths"].clone();
+        for (path, method) in routes {
+            assert!(
+                paths[*path].get(*method).is_some(),
+                "{method} {path} missing from OpenAPI"
+            );
+        }
+        paths
+    }
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
         self.call(Method::POST, path, token, Some(body)).await
     }
